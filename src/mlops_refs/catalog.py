@@ -1,0 +1,224 @@
+"""YAML files -> one validated Catalog, with every problem reported at once."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .bundled import data_path
+from .errors import CatalogError, CatalogNotFoundError, MlopsRefsError, Problem
+from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
+from .validation import isbn_is_valid, schema_problems, url_problem
+from .yamlio import YamlDocument, read_yaml
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A collection or resource mapping with the file and path it came from."""
+
+    doc: YamlDocument
+    path: tuple[str | int, ...]
+    data: dict[str, Any]
+
+    def problem(self, field: str | None, message: str) -> Problem:
+        return self.doc.problem(self.path if field is None else (*self.path, field), message)
+
+
+def catalog_files(path: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The YAML files that make up a catalog: one file, or every *.yaml/*.yml below a folder, sorted."""
+    root = data_path() if path is None else Path(path)
+    if root.is_file():
+        return [root]
+    if root.is_dir():
+        files = sorted(p for p in root.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+        if not files:
+            raise CatalogNotFoundError(f"{root}: no .yaml or .yml files in this folder")
+        return files
+    raise CatalogNotFoundError(f"{root}: no such file or folder")
+
+
+def read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Problem]]:
+    """Read and parse each file; unreadable files and YAML errors become problems."""
+    docs, problems = [], []
+    for file in files:
+        name = str(file)
+        try:
+            text = file.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = file.read_bytes()[: exc.start].count(b"\n") + 1
+            problems.append(Problem(name, line, 1, "", "not valid UTF-8; save the file as UTF-8"))
+            continue
+        except OSError as exc:
+            raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        doc, found = read_yaml(name, text)
+        problems.extend(found)
+        if doc.data is None and not found:
+            continue  # an empty file adds nothing
+        if doc.data is not None and not isinstance(doc.data, dict):
+            problems.append(doc.problem([], "a catalog file must be a mapping with catalog/collections/resources"))
+            continue
+        if doc.data is not None:
+            docs.append(doc)
+    return docs, problems
+
+
+def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+    """Load and validate a catalog: the bundled one by default, else a YAML file or a folder of them."""
+    docs, problems = read_documents(catalog_files(path))
+    for doc in docs:
+        problems.extend(schema_problems(doc))
+    if problems:
+        raise CatalogError(problems)
+    info_entries, collections, resources = _gather(docs)
+    problems.extend(_check(info_entries, collections, resources))
+    if problems:
+        raise CatalogError(problems)
+    return _build(info_entries, collections, resources)
+
+
+def _gather(docs: list[YamlDocument]) -> tuple[list[_Entry], list[_Entry], list[_Entry]]:
+    info, collections, resources = [], [], []
+    for doc in docs:
+        if "catalog" in doc.data:
+            info.append(_Entry(doc, ("catalog",), doc.data["catalog"]))
+        for i, c in enumerate(doc.data.get("collections", [])):
+            collections.append(_Entry(doc, ("collections", i), c))
+        for i, r in enumerate(doc.data.get("resources", [])):
+            resources.append(_Entry(doc, ("resources", i), r))
+    return info, collections, resources
+
+
+def _duplicates(entries: list[_Entry], field: str, what: str, normalise=lambda v: v) -> list[Problem]:
+    seen: dict[Any, _Entry] = {}
+    problems = []
+    for e in entries:
+        value = e.data.get(field)
+        if value is None:
+            continue
+        key = normalise(value)
+        if key in seen:
+            first = seen[key]
+            where = f"{first.doc.file}:{first.doc.locate(first.path + (field,))[0]}"
+            owner = first.data.get("id", "?")
+            problems.append(e.problem(field, f"{what} {value!r} is already used by {owner!r} at {where}; "
+                                             "keep one entry and list all its collections there"))
+        else:
+            seen[key] = e
+    return problems
+
+
+def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> list[Problem]:
+    problems = []
+    for extra in info[1:]:
+        problems.append(extra.problem(None, f"catalog metadata is already given in {info[0].doc.file}; "
+                                            "keep one 'catalog:' block"))
+    problems += _duplicates(collections, "id", "collection id")
+    problems += _duplicates(resources, "id", "resource id")
+    problems += _duplicates(resources, "doi", "DOI", str.lower)
+    problems += _duplicates(resources, "arxiv", "arXiv id")
+    problems += _duplicates(resources, "url", "URL", lambda u: u.rstrip("/"))
+    known = {c.data["id"] for c in collections}
+    parents = {}
+    for c in collections:
+        parent = c.data.get("parent")
+        if parent is not None and parent not in known:
+            problems.append(c.problem("parent", f"unknown collection {parent!r}; define it under 'collections:'"))
+        elif parent is not None:
+            parents[c.data["id"]] = parent
+    problems += _cycles(collections, parents)
+    for c in collections:
+        if "url" in c.data and (why := url_problem(c.data["url"])):
+            problems.append(c.problem("url", why))
+    for r in resources:
+        for i, cid in enumerate(r.data["collections"]):
+            if cid not in known:
+                problems.append(r.doc.problem((*r.path, "collections", i),
+                                              f"unknown collection {cid!r}; define it under 'collections:'"))
+        if why := url_problem(r.data["url"]):
+            problems.append(r.problem("url", why))
+        if "isbn" in r.data and not isbn_is_valid(r.data["isbn"]):
+            problems.append(r.problem("isbn", f"{r.data['isbn']!r} has a wrong check digit; copy the ISBN again"))
+        for field in ("issued", "accessed"):
+            if field in r.data and not _date_exists(r.data[field]):
+                problems.append(r.problem(field, f"{r.data[field]!r} is not a real calendar date"))
+        if "arxiv_class" in r.data and "arxiv" not in r.data:
+            problems.append(r.problem("arxiv_class", "is set but 'arxiv' is not; add the arXiv id or remove it"))
+    return problems
+
+
+def _cycles(collections: list[_Entry], parents: dict[str, str]) -> list[Problem]:
+    problems = []
+    reported: set[str] = set()
+    for c in collections:
+        chain = [c.data["id"]]
+        while chain[-1] in parents and parents[chain[-1]] not in chain:
+            chain.append(parents[chain[-1]])
+        if chain[-1] in parents and parents[chain[-1]] == chain[0] and chain[0] not in reported:
+            reported.update(chain)
+            loop = " -> ".join([*chain, chain[0]])
+            problems.append(c.problem("parent", f"collections form a cycle: {loop}; one of them must be a root "
+                                                "or have another parent"))
+    return problems
+
+
+def _date_exists(value: str | int) -> bool:
+    parts = [int(p) for p in str(value).split("-")]
+    try:
+        date(parts[0], *(parts[1:] + [1, 1])[:2])
+    except ValueError:
+        return False
+    return True
+
+
+def _person(data: dict[str, str]) -> Person:
+    return Person(**data)
+
+
+def _date(value: str | int | None) -> PartialDate | None:
+    return None if value is None else PartialDate.parse(value)
+
+
+def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> Catalog:
+    meta = info[0].data if info else {}
+    catalog_info = CatalogInfo(
+        title=meta.get("title", CatalogInfo.title),
+        description=meta.get("description"),
+        version=meta.get("version"),
+        license=meta.get("license"),
+        updated=_date(meta.get("updated")),
+        homepage=meta.get("homepage"),
+        maintainers=tuple(_person(p) for p in meta.get("maintainers", ())),
+    )
+    built_collections = [
+        Collection(id=d["id"], title=d["title"], kind=d["kind"], parent_id=d.get("parent"),
+                   summary=d.get("summary"), url=d.get("url"))
+        for d in (c.data for c in collections)
+    ]
+    built_resources = [_resource(r.data) for r in resources]
+    return Catalog.build(catalog_info, built_collections, built_resources)
+
+
+_PLAIN_FIELDS = ("container", "publisher", "institution", "volume", "issue", "pages", "number", "doi", "arxiv",
+                 "arxiv_class", "isbn", "summary", "language", "note")
+
+
+def _resource(d: dict[str, Any]) -> Resource:
+    return Resource(
+        id=d["id"],
+        type=d["type"],
+        title=d["title"],
+        url=d["url"],
+        collection_ids=tuple(d["collections"]),
+        authors=tuple(_person(p) for p in d.get("authors", ())),
+        editors=tuple(_person(p) for p in d.get("editors", ())),
+        issued=_date(d.get("issued")),
+        accessed=_date(d.get("accessed")),
+        tags=tuple(d.get("tags", ())),
+        **{f: d[f] for f in _PLAIN_FIELDS if f in d},
+    )

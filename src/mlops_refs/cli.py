@@ -1,0 +1,180 @@
+"""The ``mlops-refs`` command: validate a catalog, list formats, export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from dataclasses import fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import Catalog
+
+PROG = "mlops-refs"
+DEFAULT_OUT = Path("exports")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; format choices come from the registry at run time."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Validate the mlops-refs catalog and export it to BibTeX, BibLaTeX, CSL-JSON, "
+        "bookmarks HTML, OPML, Zotero RDF and RIS.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    catalog_help = "catalog YAML file or folder (default: the bundled catalog)"
+    validate = sub.add_parser("validate", help="check a catalog and summarise it")
+    validate.add_argument("path", nargs="?", help=catalog_help)
+    validate.add_argument("--catalog", dest="catalog", help=catalog_help)
+
+    fmts = sub.add_parser("formats", help="list the export formats")
+    fmts.add_argument("--catalog", help=argparse.SUPPRESS)
+
+    export = sub.add_parser(
+        "export",
+        help="write every format into exports/, or one format with -f",
+        description="Without -f, write every format into --out (default exports/). "
+        "With -f, write one format to -o FILE, or to standard output with -o -.",
+    )
+    export.add_argument("--catalog", help=catalog_help)
+    export.add_argument("-f", "--format", help="one format name or alias (see 'mlops-refs formats')")
+    export.add_argument("-o", "--output", help="output file for -f, or - for standard output")
+    export.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for every format (default: exports)")
+    export.add_argument("--collection", help="only this collection and its sub-collections")
+    export.add_argument("--type", dest="types", action="append", default=[], help="only resources of this type "
+                        "(repeatable)")
+    export.add_argument("--tag", dest="tags", action="append", default=[], help="only resources with this tag "
+                        "(repeatable)")
+    export.add_argument("-O", "--option", dest="options", action="append", default=[], metavar="NAME=VALUE",
+                        help="exporter option for -f, e.g. -O encoding=ascii (see 'mlops-refs formats')")
+    export.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 naming each file in --out that differs from a fresh export")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    from .errors import MlopsRefsError
+
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args.catalog or args.path)
+        if args.command == "formats":
+            return _formats()
+        return _export(args)
+    except MlopsRefsError as exc:
+        from .errors import CatalogError
+
+        if isinstance(exc, CatalogError):
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            print(f"{PROG}: {len(exc.problems)} problem(s); nothing was written", file=sys.stderr)
+            return 1
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `mlops-refs export -f ris -o - | head`
+        sys.stderr.close()
+        return 0
+
+
+def _load(path: str | None) -> Catalog:
+    from .catalog import load_catalog
+
+    return load_catalog(path)
+
+
+def _validate(path: str | None) -> int:
+    catalog = _load(path)
+    types = Counter(r.type for r in catalog.resources)
+    kinds = Counter(c.kind for c in catalog.collections)
+    print(f"ok: {len(catalog.resources)} resources, {len(catalog.collections)} collections")
+    print("  resources: " + ", ".join(f"{n} {t}" for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0]))))
+    print("  collections: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+    return 0
+
+
+def _formats() -> int:
+    from .exporters import default_registry, option_help
+
+    for cls in default_registry.classes():
+        aliases = f" (alias {', '.join(cls.aliases)})" if cls.aliases else ""
+        print(f"{cls.name}{aliases}  {cls.default_filename}  {cls.media_type}")
+        print(f"    {cls.description}")
+        for name, default, text in option_help(cls):
+            print(f"    -O {name}={_show(default)}  {text}")
+    return 0
+
+
+def _show(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _parse_options(cls: type, pairs: list[str]) -> dict[str, Any]:
+    from .errors import ExportOptionError
+
+    types = {f.name: f.default for f in fields(cls.Options)} if hasattr(cls, "Options") else {}
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep:
+            raise ExportOptionError(f"option {pair!r} must look like NAME=VALUE")
+        if name in types and isinstance(types[name], bool):
+            if value.lower() not in {"true", "false", "yes", "no", "1", "0"}:
+                raise ExportOptionError(f"option {name} takes true or false, not {value!r}")
+            options[name] = value.lower() in {"true", "yes", "1"}
+        else:
+            options[name] = value
+    return options
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .errors import MlopsRefsError
+    from .exporters import atomic_write_text, default_registry, dumps
+
+    if args.output and not args.format:
+        raise MlopsRefsError("-o/--output needs -f/--format; without -f every format goes into --out")
+    if args.options and not args.format:
+        raise MlopsRefsError("-O/--option needs -f/--format: options belong to one format")
+    catalog = _load(args.catalog)
+    if args.collection or args.types or args.tags:
+        try:
+            catalog = catalog.subset(args.collection, args.types, args.tags)
+        except KeyError:
+            known = ", ".join(c.id for c in catalog.collections)
+            raise MlopsRefsError(f"unknown collection {args.collection!r}; collections are: {known}") from None
+    if args.format:
+        cls = default_registry.get_class(args.format)
+        jobs = [(cls(**_parse_options(cls, args.options)), args.output or str(args.out / cls.default_filename))]
+    else:
+        jobs = [(cls(), str(args.out / cls.default_filename)) for cls in default_registry.classes()]
+
+    if args.check:
+        stale = []
+        for exporter, target in jobs:
+            path = Path(target)
+            fresh = dumps(exporter, catalog).encode("utf-8")
+            if not path.is_file() or path.read_bytes() != fresh:
+                stale.append(target)
+        for target in stale:
+            print(f"stale: {target} (run: {PROG} export)", file=sys.stderr)
+        if not stale:
+            print(f"ok: {len(jobs)} file(s) up to date")
+        return 1 if stale else 0
+
+    rendered = [(dumps(exporter, catalog), target) for exporter, target in jobs]  # all or nothing
+    for text, target in rendered:
+        if target == "-":
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.flush()
+        else:
+            atomic_write_text(Path(target), text)
+            print(f"wrote {target} ({len(catalog.resources)} resources)", file=sys.stderr)
+    return 0

@@ -1,0 +1,158 @@
+"""The Exporter contract and the registry that finds exporters through entry points."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import IO, Any, ClassVar, Protocol, runtime_checkable
+
+from ..errors import ExportOptionError, UnknownFormatError
+from ..model import Catalog
+
+ENTRY_POINT_GROUP = "mlops_refs.exporters"
+
+
+@runtime_checkable
+class Exporter(Protocol):
+    """What every format plugin provides: metadata and ``write(catalog, stream)``."""
+
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]]
+    extension: ClassVar[str]
+    media_type: ClassVar[str]
+    description: ClassVar[str]
+    default_filename: ClassVar[str]
+
+    def write(self, catalog: Catalog, stream: IO[str]) -> None:
+        """Write the whole catalog to a text stream."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Base of each exporter's typed options; subclasses add fields with defaults and help in metadata."""
+
+
+class BaseExporter:
+    """Convenience base: holds validated options and derives ``dumps``/``dump`` from ``write``."""
+
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    extension: ClassVar[str]
+    media_type: ClassVar[str]
+    description: ClassVar[str]
+    default_filename: ClassVar[str]
+    Options: ClassVar[type[Options]] = Options
+
+    def __init__(self, **options: Any) -> None:
+        self.options = make_options(self.Options, options, self.name)
+
+    def write(self, catalog: Catalog, stream: IO[str]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def make_options(cls: type[Options], given: dict[str, Any], format_name: str) -> Any:
+    """Build an Options instance, rejecting unknown names and values of the wrong type."""
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        allowed = ", ".join(sorted(known)) or "none"
+        raise ExportOptionError(f"{format_name}: unknown option {', '.join(unknown)}; options are: {allowed}")
+    for name, value in given.items():
+        expected = known[name].metadata.get("choices")
+        if expected is not None and value not in expected:
+            raise ExportOptionError(f"{format_name}: option {name} must be one of {', '.join(expected)}")
+        default = known[name].default
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise ExportOptionError(f"{format_name}: option {name} must be true or false, got {value!r}")
+    return cls(**given)
+
+
+def option_help(exporter: type) -> list[tuple[str, Any, str]]:
+    """(name, default, help) for each option of an exporter class."""
+    opts = getattr(exporter, "Options", Options)
+    return [(f.name, f.default, f.metadata.get("help", "")) for f in fields(opts)]
+
+
+def dumps(exporter: Exporter, catalog: Catalog) -> str:
+    """The exporter's output as a string."""
+    buffer = io.StringIO(newline="")
+    exporter.write(catalog, buffer)
+    return buffer.getvalue()
+
+
+def dump(exporter: Exporter, catalog: Catalog, path: str | os.PathLike[str]) -> Path:
+    """Write the output to ``path`` atomically (temp file, then rename); earlier contents survive a failure."""
+    target = Path(path)
+    atomic_write_text(target, dumps(exporter, catalog))
+    return target
+
+
+def atomic_write_text(target: Path, text: str) -> None:
+    """Replace ``target`` with UTF-8 ``text`` (LF kept as written) in one rename."""
+    import tempfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Registry:
+    """Exporters by name and alias, loaded from entry points (or given directly, for tests)."""
+
+    def __init__(self, exporters: Iterable[type] | None = None) -> None:
+        self._given = None if exporters is None else list(exporters)
+        self._classes: dict[str, type] | None = None
+
+    def _load(self) -> dict[str, type]:
+        if self._classes is None:
+            classes: dict[str, type] = {}
+            loaders: list[Callable[[], type]]
+            if self._given is not None:
+                loaders = [lambda cls=cls: cls for cls in self._given]
+            else:
+                eps = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+                loaders = [ep.load for ep in eps]
+            for load in loaders:
+                cls = load()
+                classes.setdefault(cls.name, cls)
+            self._classes = classes
+        return self._classes
+
+    def names(self) -> list[str]:
+        """Canonical format names, sorted."""
+        return sorted(self._load())
+
+    def classes(self) -> list[type]:
+        """Exporter classes in name order."""
+        return [self._load()[n] for n in self.names()]
+
+    def get_class(self, name: str) -> type:
+        """The exporter class for a name, alias or file extension."""
+        wanted = name.lower().lstrip(".")
+        classes = self._load()
+        if wanted in classes:
+            return classes[wanted]
+        for cls in classes.values():
+            if wanted in cls.aliases:
+                return cls
+        for cls in classes.values():
+            if wanted == cls.extension.lstrip("."):
+                return cls
+        raise UnknownFormatError(name, self.names())
+
+    def get(self, name: str, **options: Any) -> Exporter:
+        """An exporter instance for a name, alias or extension, with options."""
+        return self.get_class(name)(**options)
+
+
+default_registry = Registry()

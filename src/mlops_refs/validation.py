@@ -1,0 +1,127 @@
+"""Checks of catalog files: JSON Schema (fast path compiled, detailed path on failure) and identifiers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .bundled import schema_path
+from .errors import Problem
+from .yamlio import YamlDocument
+
+_TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", int: "a number", float: "a number",
+               bool: "true/false", type(None): "nothing (null)"}
+
+
+@cache
+def load_schema(path: Path | None = None) -> dict[str, Any]:
+    """The catalog JSON Schema as a dict."""
+    with open(path or schema_path(), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@cache
+def _fast_validator() -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    schema = dict(load_schema())
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"  # same keywords; fastjsonschema's newest draft
+    return fastjsonschema.compile(schema)
+
+
+@cache
+def _detailed_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema())
+
+
+def schema_problems(doc: YamlDocument) -> list[Problem]:
+    """Every schema violation in one file, each located and explained."""
+    import fastjsonschema
+
+    try:
+        _fast_validator()(doc.data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
+    problems = []
+    for error in _detailed_validator().iter_errors(doc.data):
+        problems.extend(_explain(doc, error))
+    return problems
+
+
+def _explain(doc: YamlDocument, error: Any) -> list[Problem]:
+    path = list(error.absolute_path)
+    hint = error.schema.get("x-hint") if isinstance(error.schema, dict) else None
+    value = error.instance
+    kind = error.validator
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [k for k in value if k not in allowed]
+        return [
+            doc.problem(path, f"unknown field {k!r}; allowed fields are: {', '.join(allowed)}", key=k) for k in extra
+        ]
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return [doc.problem(path, f"missing required field {missing!r}; add it")]
+    if kind == "enum":
+        choices = ", ".join(map(str, error.validator_value))
+        return [doc.problem(path, f"{value!r} is not allowed; use one of: {choices}")]
+    if kind == "type":
+        expected = error.validator_value if isinstance(error.validator_value, str) else "/".join(error.validator_value)
+        got = _TYPE_NAMES.get(type(value), type(value).__name__)
+        message = f"expected {expected}, got {got}"
+        return [doc.problem(path, f"{message}: {value!r}" if not isinstance(value, dict | list) else message)]
+    if kind == "uniqueItems":
+        return [doc.problem(path, "lists the same value twice; keep each value once")]
+    if kind == "minItems":
+        return [doc.problem(path, "is empty; give at least one item or remove the field")]
+    if kind == "minLength":
+        return [doc.problem(path, "is empty; give a value or remove the field")]
+    if kind == "maxLength":
+        return [doc.problem(path, f"is longer than {error.validator_value} characters; shorten it")]
+    if hint:
+        return [doc.problem(path, f"{value!r} is not valid: {hint}")]
+    return [doc.problem(path, error.message)]
+
+
+_ISBN_CLEAN = re.compile(r"[\s-]")
+
+
+def isbn_is_valid(isbn: str) -> bool:
+    """True when an ISBN-10 or ISBN-13 has a correct check digit.
+
+    >>> isbn_is_valid("978-0-262-04630-4"), isbn_is_valid("0-306-40615-2"), isbn_is_valid("0-306-40615-3")
+    (True, True, False)
+    """
+    digits = _ISBN_CLEAN.sub("", isbn).upper()
+    if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
+        total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits))
+        return total % 11 == 0
+    if len(digits) == 13 and digits.isdigit():
+        total = sum((3 if i % 2 else 1) * int(c) for i, c in enumerate(digits))
+        return total % 10 == 0
+    return False
+
+
+_NOT_IN_URLS = frozenset('"<>\\^`{|}')
+
+
+def url_problem(url: str) -> str | None:
+    """Why a URL is unsafe or malformed for a browser or a reference manager, or None when it is fine."""
+    bad = sorted({c for c in url if ord(c) < 33 or ord(c) > 126 or c in _NOT_IN_URLS})
+    if bad:
+        shown = " ".join(repr(c) for c in bad)
+        return f"contains {shown}, which a URL may not hold as is; percent-encode them (space is %20, ü is %C3%BC)"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"}:
+        return f"uses the {parts.scheme or 'missing'}: scheme; only http:// and https:// URLs are allowed"
+    if not parts.hostname:
+        return "has no host name; write a full URL such as https://example.org/page"
+    return None
