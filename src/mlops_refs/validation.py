@@ -97,7 +97,7 @@ _ISBN_CLEAN = re.compile(r"[\s-]")
 def isbn_is_valid(isbn: str) -> bool:
     """True when an ISBN-10 or ISBN-13 has a correct check digit.
 
-    >>> isbn_is_valid("978-0-262-04630-4"), isbn_is_valid("0-306-40615-2"), isbn_is_valid("0-306-40615-3")
+    >>> isbn_is_valid("978-3-16-148410-0"), isbn_is_valid("0-306-40615-2"), isbn_is_valid("0-306-40615-3")
     (True, True, False)
     """
     digits = _ISBN_CLEAN.sub("", isbn).upper()

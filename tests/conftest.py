@@ -1,0 +1,80 @@
+"""Shared fixtures: the fixture catalogs, golden files, and skips that CI turns into failures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mlops_refs import load_catalog
+from mlops_refs.model import Catalog
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = Path(__file__).parent / "golden"
+STRICT_VAR = "MLOPS_REFS_STRICT"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", help="rewrite tests/golden/ from current output")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with a reason; under MLOPS_REFS_STRICT=1 (as in CI) fail instead."""
+    if os.environ.get(STRICT_VAR) == "1":
+        pytest.fail(f"{reason} (a skip is a failure because {STRICT_VAR}=1)")
+    pytest.skip(reason)
+
+
+def require_program(name: str) -> str:
+    """Path of an external program, or skip (fail in strict mode) naming it."""
+    path = shutil.which(name)
+    if path is None:
+        skip_or_fail(f"{name} is not installed")
+    return path  # type: ignore[return-value]
+
+
+def reference_file(variable: str) -> Path:
+    """A third-party reference file named by an environment variable, or skip (fail in strict mode)."""
+    value = os.environ.get(variable)
+    if not value:
+        skip_or_fail(f"{variable} is not set (it names a file in shared/reference/)")
+    path = Path(value)  # type: ignore[arg-type]
+    if not path.is_file():
+        skip_or_fail(f"{variable}={value} is not a file")
+    return path
+
+
+@pytest.fixture(scope="session")
+def good_catalog() -> Catalog:
+    return load_catalog(FIXTURES / "good")
+
+
+@pytest.fixture(scope="session")
+def evil_catalog() -> Catalog:
+    return load_catalog(FIXTURES / "evil")
+
+
+@pytest.fixture(scope="session")
+def bundled_catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare text with tests/golden/NAME, or rewrite it under --update-goldens."""
+    update = request.config.getoption("--update-goldens")
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
+            return
+        if not path.exists():
+            pytest.fail(f"golden file {path} is missing; run pytest --update-goldens and review the diff")
+        assert text == path.read_bytes().decode("utf-8"), f"output differs from {path}"
+
+    return check
