@@ -57,14 +57,15 @@ def read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Prob
         except OSError as exc:
             raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
         doc, found = read_yaml(name, text)
-        problems.extend(found)
-        if doc.data is None and not found:
+        if found:  # a file with YAML problems is not checked further, so errors do not cascade
+            problems.extend(found)
+            continue
+        if doc.data is None:
             continue  # an empty file adds nothing
-        if doc.data is not None and not isinstance(doc.data, dict):
+        if not isinstance(doc.data, dict):
             problems.append(doc.problem([], "a catalog file must be a mapping with catalog/collections/resources"))
             continue
-        if doc.data is not None:
-            docs.append(doc)
+        docs.append(doc)
     return docs, problems
 
 

@@ -86,6 +86,8 @@ def _explain(doc: YamlDocument, error: Any) -> list[Problem]:
         return [doc.problem(path, "is empty; give a value or remove the field")]
     if kind == "maxLength":
         return [doc.problem(path, f"is longer than {error.validator_value} characters; shorten it")]
+    if kind == "pattern" and path and path[-1] in {"url", "homepage"} and (why := url_problem(value)):
+        return [doc.problem(path, f"{value!r} {why}")]
     if hint:
         return [doc.problem(path, f"{value!r} is not valid: {hint}")]
     return [doc.problem(path, error.message)]
@@ -115,13 +117,17 @@ _NOT_IN_URLS = frozenset('"<>\\^`{|}')
 
 def url_problem(url: str) -> str | None:
     """Why a URL is unsafe or malformed for a browser or a reference manager, or None when it is fine."""
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018  (raises on a malformed IPv6 host)
+    except ValueError as exc:
+        return f"cannot be parsed as a URL ({exc})"
+    if parts.scheme.lower() not in {"http", "https"}:
+        return f"uses the {parts.scheme or 'missing'}: scheme; only http:// and https:// URLs are allowed"
     bad = sorted({c for c in url if ord(c) < 33 or ord(c) > 126 or c in _NOT_IN_URLS})
     if bad:
         shown = " ".join(repr(c) for c in bad)
         return f"contains {shown}, which a URL may not hold as is; percent-encode them (space is %20, ü is %C3%BC)"
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in {"http", "https"}:
-        return f"uses the {parts.scheme or 'missing'}: scheme; only http:// and https:// URLs are allowed"
     if not parts.hostname:
         return "has no host name; write a full URL such as https://example.org/page"
     return None

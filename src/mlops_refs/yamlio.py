@@ -35,6 +35,8 @@ _SCALARS = {
     "tag:yaml.org,2002:float": yaml.constructor.SafeConstructor.construct_yaml_float,
 }
 
+_COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+
 
 @dataclass(frozen=True)
 class YamlDocument:
@@ -122,6 +124,10 @@ def _construct(loader: Any, file: str, node: yaml.Node, path: list[PathPart], pr
             problems.append(Problem(file, line, col, format_path(path), f"unsupported YAML tag {node.tag}"))
             return node.value
         return build(loader, node)
+    if node.tag not in _COLLECTION_TAGS:
+        line, col = _position(node)
+        problems.append(Problem(file, line, col, format_path(path), f"unsupported YAML tag {node.tag}"))
+        return None
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, file, item, [*path, i], problems) for i, item in enumerate(node.value)]
     mapping: dict[Any, Any] = {}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import IO, Any, ClassVar, Protocol, runtime_checkable
 
-from ..errors import ExportOptionError, UnknownFormatError
+from ..errors import ExportError, ExportOptionError, UnknownFormatError
 from ..model import Catalog
 
 ENTRY_POINT_GROUP = "mlops_refs.exporters"
@@ -112,19 +112,22 @@ class Registry:
     def __init__(self, exporters: Iterable[type] | None = None) -> None:
         self._given = None if exporters is None else list(exporters)
         self._classes: dict[str, type] | None = None
+        self.broken: dict[str, str] = {}
 
     def _load(self) -> dict[str, type]:
         if self._classes is None:
             classes: dict[str, type] = {}
-            loaders: list[Callable[[], type]]
             if self._given is not None:
-                loaders = [lambda cls=cls: cls for cls in self._given]
+                for cls in self._given:
+                    classes.setdefault(cls.name, cls)
             else:
-                eps = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
-                loaders = [ep.load for ep in eps]
-            for load in loaders:
-                cls = load()
-                classes.setdefault(cls.name, cls)
+                for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+                    try:
+                        cls = ep.load()
+                    except Exception as exc:  # a broken plugin must not take the others down
+                        self.broken[ep.name] = f"{type(exc).__name__}: {exc}"
+                        continue
+                    classes.setdefault(cls.name, cls)
             self._classes = classes
         return self._classes
 
@@ -148,6 +151,9 @@ class Registry:
         for cls in classes.values():
             if wanted == cls.extension.lstrip("."):
                 return cls
+        if wanted in self.broken:
+            raise ExportError(f"the {wanted} exporter failed to load ({self.broken[wanted]}); reinstall the "
+                              "package that provides it")
         raise UnknownFormatError(name, self.names())
 
     def get(self, name: str, **options: Any) -> Exporter:

@@ -1,0 +1,260 @@
+"""BibTeX (classic bibtex + pdflatex, Zotero, JabRef) and BibLaTeX (biber) exporters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, ClassVar
+
+from ..latex import escape, protect_title
+from ..model import Catalog, Person, Resource
+from . import BaseExporter, Options
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+VERBATIM = {"url", "doi", "eprint"}
+
+BIBTEX_TYPES = {
+    "journal-article": "article",
+    "conference-paper": "inproceedings",
+    "report": "techreport",
+    "book": "book",
+    "chapter": "incollection",
+    "thesis": "phdthesis",
+}
+# Fields plain.bst requires; without them the entry falls back to @misc rather than warn or print gaps.
+BIBTEX_REQUIRED = {
+    "article": ("author", "journal", "year"),
+    "inproceedings": ("author", "booktitle", "year"),
+    "techreport": ("author", "institution", "year"),
+    "book": ("publisher", "year"),
+    "incollection": ("author", "booktitle", "publisher", "year"),
+    "phdthesis": ("author", "school", "year"),
+}
+BIBLATEX_TYPES = {
+    "journal-article": "article",
+    "conference-paper": "inproceedings",
+    "preprint": "online",
+    "report": "report",
+    "book": "book",
+    "chapter": "incollection",
+    "thesis": "thesis",
+    "software": "software",
+    "dataset": "dataset",
+    "video": "video",
+}
+LANGIDS = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "pt": "portuguese",
+           "nl": "dutch", "ja": "japanese", "zh": "chinese", "ru": "russian"}
+
+
+@dataclass(frozen=True)
+class BibTeXOptions(Options):
+    encoding: str = field(default="ascii", metadata={
+        "choices": ("ascii", "utf-8"),
+        "help": "ascii: non-ASCII as LaTeX commands (classic bibtex + pdflatex); utf-8: keep UTF-8",
+    })
+    protect_capitals: bool = field(default=True, metadata={
+        "help": "brace words with capitals so sentence-casing styles keep them (BERT, TensorFlow)",
+    })
+
+
+@dataclass(frozen=True)
+class BibLaTeXOptions(Options):
+    protect_capitals: bool = field(default=True, metadata={
+        "help": "brace words with capitals so styles that sentence-case keep them",
+    })
+
+
+def _name(person: Person, ascii_only: bool) -> str:
+    if person.is_organisation:
+        return "{" + escape(person.literal or "", ascii_only) + "}"
+    family = escape(person.family or "", ascii_only)
+    if " " in family or "," in family:
+        family = "{" + family + "}"
+    last = f"{escape(person.particle, ascii_only)} {family}" if person.particle else family
+    parts = [last]
+    if person.suffix:
+        parts.append(escape(person.suffix, ascii_only))
+    if person.given:
+        given = escape(person.given, ascii_only)
+        parts.append("{" + given + "}" if "," in given else given)
+    elif person.suffix:
+        parts.append("")
+    return ", ".join(parts)
+
+
+def names(people: tuple[Person, ...], ascii_only: bool) -> str:
+    """A BibTeX name list: 'von Last, Jr, First and ...', organisations braced."""
+    return " and ".join(_name(p, ascii_only) for p in people)
+
+
+def _pages(pages: str) -> str:
+    return pages.replace("–", "--").replace("-", "--").replace("----", "--")
+
+
+def _emit(stream: IO[str], entry_type: str, key: str, fields: list[tuple[str, str]]) -> None:
+    width = max(len(name) for name, _ in fields)
+    stream.write(f"@{entry_type}{{{key},\n")
+    for name, value in fields:
+        stream.write(f"  {name.ljust(width)} = {value},\n")
+    stream.write("}\n")
+
+
+class _BibBase(BaseExporter):
+    """Shared writer: one entry per resource, fields in a fixed order, values braced."""
+
+    ascii_only: bool = False
+
+    def write(self, catalog: Catalog, stream: IO[str]) -> None:
+        """Write every resource as one entry, in catalog order."""
+        stream.write(f"% {catalog.info.title}: {len(catalog.resources)} entries, written by mlops-refs.\n")
+        stream.write("% Encoding: " + ("ASCII (LaTeX escapes)" if self.ascii_only else "UTF-8") + "\n")
+        for resource in catalog.resources:
+            stream.write("\n")
+            entry_type, fields = self.entry(resource)
+            _emit(stream, entry_type, resource.id, fields)
+
+    def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def text(self, value: str) -> str:
+        """A braced, escaped literal value."""
+        return "{" + escape(value, self.ascii_only) + "}"
+
+    def title(self, value: str) -> str:
+        """A braced title, capitals protected when the option says so."""
+        if self.options.protect_capitals:
+            return "{" + protect_title(value, self.ascii_only) + "}"
+        return self.text(value)
+
+    def common(self, r: Resource) -> Iterator[tuple[str, str]]:
+        """Identifier, link, tag and note fields every entry type shares, verbatim where biber wants it."""
+        if r.isbn:
+            yield "isbn", self.text(r.isbn)
+        if r.doi:
+            yield "doi", "{" + r.doi + "}"
+        yield "url", "{" + r.url + "}"
+        if r.tags:
+            yield "keywords", self.text(", ".join(r.tags))
+        if r.summary:
+            yield "abstract", self.text(r.summary)
+        if r.note:
+            yield "note", self.text(r.note)
+
+
+class BibTeXExporter(_BibBase):
+    name: ClassVar[str] = "bibtex"
+    aliases: ClassVar[tuple[str, ...]] = ("bib",)
+    extension: ClassVar[str] = ".bib"
+    media_type: ClassVar[str] = "application/x-bibtex"
+    description: ClassVar[str] = "Classic BibTeX for bibtex + pdflatex, Zotero and JabRef (ASCII with LaTeX escapes)."
+    default_filename: ClassVar[str] = "mlops-refs.bib"
+    Options = BibTeXOptions
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self.ascii_only = self.options.encoding == "ascii"
+
+    def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:
+        """The entry type and fields of one resource."""
+        entry_type = BIBTEX_TYPES.get(r.type, "misc")
+        container_field = {"article": "journal", "inproceedings": "booktitle", "incollection": "booktitle"}
+        fields: list[tuple[str, str]] = []
+        if r.authors:
+            fields.append(("author", "{" + names(r.authors, self.ascii_only) + "}"))
+        if r.editors:
+            fields.append(("editor", "{" + names(r.editors, self.ascii_only) + "}"))
+        if not r.authors and not r.editors:
+            fields.append(("key", self.text(r.title[:40])))  # what plain.bst sorts and labels by
+        fields.append(("title", self.title(r.title)))
+        if r.container and entry_type in container_field:
+            fields.append((container_field[entry_type], self.text(r.container)))
+        institution = r.institution or (r.publisher if entry_type == "techreport" else None)
+        if entry_type == "techreport" and institution is None:
+            institution = next((a.literal for a in r.authors if a.is_organisation), None)
+        if institution:
+            fields.append(("school" if entry_type == "phdthesis" else "institution", self.text(institution)))
+        if r.publisher and entry_type != "techreport":
+            fields.append(("publisher", self.text(r.publisher)))
+        if r.volume:
+            fields.append(("volume", self.text(r.volume)))
+        number = r.issue if entry_type == "article" else r.number
+        if number:
+            fields.append(("number", self.text(number)))
+        if r.pages:
+            fields.append(("pages", self.text(_pages(r.pages))))
+        if r.issued:
+            fields.append(("year", "{" + str(r.issued.year) + "}"))
+            if r.issued.month:
+                fields.append(("month", MONTHS[r.issued.month - 1]))
+        required = BIBTEX_REQUIRED.get(entry_type, ())
+        present = {name for name, _ in fields}
+        if "author" in required and "editor" in present and entry_type == "book":
+            present.add("author")
+        if any(name not in present for name in required):
+            entry_type = "misc"
+            if r.container:
+                fields.append(("howpublished", self.text(r.container)))
+        if r.arxiv:
+            fields += [("eprint", "{" + r.arxiv + "}"), ("archivePrefix", "{arXiv}")]
+            if r.arxiv_class:
+                fields.append(("primaryClass", "{" + r.arxiv_class + "}"))
+        if entry_type == "misc" and not any(name == "howpublished" for name, _ in fields):
+            how = f"arXiv preprint arXiv:{r.arxiv}" if r.type == "preprint" and r.arxiv else None
+            fields.append(("howpublished", self.text(how) if how else "{\\url{" + r.url + "}}"))
+        fields += list(self.common(r))
+        if r.accessed:
+            fields.append(("urldate", "{" + r.accessed.iso() + "}"))
+        if r.language:
+            fields.append(("language", self.text(r.language)))
+        return entry_type, fields
+
+
+class BibLaTeXExporter(_BibBase):
+    name: ClassVar[str] = "biblatex"
+    aliases: ClassVar[tuple[str, ...]] = ("biber",)
+    extension: ClassVar[str] = ".bib"
+    media_type: ClassVar[str] = "application/x-bibtex"
+    description: ClassVar[str] = "BibLaTeX for biber: UTF-8, @online/@software/@report, ISO dates, arXiv eprints."
+    default_filename: ClassVar[str] = "mlops-refs.biblatex.bib"
+    Options = BibLaTeXOptions
+
+    def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:
+        """The entry type and fields of one resource."""
+        entry_type = BIBLATEX_TYPES.get(r.type, "online")
+        fields: list[tuple[str, str]] = []
+        if r.authors:
+            fields.append(("author", "{" + names(r.authors, False) + "}"))
+        if r.editors:
+            fields.append(("editor", "{" + names(r.editors, False) + "}"))
+        fields.append(("title", self.title(r.title)))
+        if r.container:
+            container_field = {"article": "journaltitle", "inproceedings": "booktitle", "incollection": "booktitle"}
+            fields.append((container_field.get(entry_type, "organization" if entry_type == "online" else
+                                               "howpublished"), self.text(r.container)))
+        if entry_type == "report":
+            fields.append(("type", "{techreport}"))
+        if entry_type == "thesis":
+            fields.append(("type", "{phdthesis}"))
+        if r.institution:
+            fields.append(("institution", self.text(r.institution)))
+        if r.publisher:
+            fields.append(("publisher", self.text(r.publisher)))
+        for name, value in (("volume", r.volume), ("number", r.issue or r.number)):
+            if value:
+                fields.append((name, self.text(value)))
+        if r.pages:
+            fields.append(("pages", self.text(_pages(r.pages))))
+        if r.issued:
+            fields.append(("date", "{" + r.issued.iso() + "}"))
+        if r.arxiv:
+            fields += [("eprint", "{" + r.arxiv + "}"), ("eprinttype", "{arxiv}")]
+            if r.arxiv_class:
+                fields.append(("eprintclass", "{" + r.arxiv_class + "}"))
+            if r.type == "preprint":
+                fields.append(("pubstate", "{prepublished}"))
+        fields += list(self.common(r))
+        if r.accessed:
+            fields.append(("urldate", "{" + r.accessed.iso() + "}"))
+        if r.language in LANGIDS:
+            fields.append(("langid", "{" + LANGIDS[r.language] + "}"))
+        return entry_type, fields
