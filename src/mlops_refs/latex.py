@@ -25,6 +25,7 @@ SPECIALS = {
     "|": r"{\textbar}",
 }
 _NEEDS_WORK = re.compile(r"[\\{}%&#_$^~<>|\n\r\t]|[^\x00-\x7f]")
+_WHITESPACE = re.compile(r"(\s+)")
 _BLANK_LINES = re.compile(r"\s*\n\s*(\n\s*)+")
 
 
@@ -34,6 +35,8 @@ def _encode_char(char: str) -> str:
         encoded = codecs.encode(char, "ulatex+ascii")
     except UnicodeEncodeError:
         return char  # no LaTeX form (CJK, Hebrew, Arabic, emoji): left as UTF-8
+    if "$" in encoded:
+        return char  # math-mode forms ($\alpha$) are wrong for text (Greek words): left as UTF-8
     return encoded if encoded.isascii() and encoded == char else "{" + encoded.strip() + "}"
 
 
@@ -70,11 +73,10 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
     >>> protect_title("BERT: Pre-training on TPUs")
     '{BERT:} {Pre-training} on {TPUs}'
     """
-    words = text.split(" ")
     out = []
-    for i, word in enumerate(words):
+    for i, word in enumerate(_WHITESPACE.split(text)):
         escaped = escape(word, ascii_only)
-        if _needs_protection(word, first=(i == 0)):
+        if i % 2 == 0 and _needs_protection(word, first=(i == 0)):
             escaped = "{{" + escaped + "}}" if escaped.startswith("\\") else "{" + escaped + "}"
         out.append(escaped)
-    return " ".join(out)
+    return "".join(out)

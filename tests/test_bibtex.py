@@ -1,0 +1,160 @@
+"""BibTeX and BibLaTeX exports, read back by pybtex and bibtexparser (independent parsers)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import bibtexparser
+import pybtex.database
+import pytest
+from bibtext import latex_to_text
+
+from mlops_refs import dumps
+from mlops_refs.errors import ExportOptionError
+from mlops_refs.model import Catalog, Person
+
+CATALOGS = ["good_catalog", "evil_catalog", "bundled_catalog"]
+LIGATURES = {"ﬁ": "fi", "‘": "`", "’": "'", "“": "“", "”": "”"}
+
+
+def comparable(text: str) -> str:
+    """Catalog text as it reads after LaTeX encoding: ligatures unfolded, NFC, and (as in TeX) a line break
+    is a space."""
+    for src, dst in LIGATURES.items():
+        text = text.replace(src, dst)
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text))
+
+
+def read_back(text: str) -> str:
+    return comparable(latex_to_text(text)).replace("‘", "`")
+
+
+def person_text(person: pybtex.database.Person) -> tuple[str, str]:
+    last = " ".join(person.prelast_names + person.last_names)
+    first = " ".join(person.first_names + person.middle_names)
+    return read_back(last), read_back(first)
+
+
+def expected_person(person: Person) -> tuple[str, str]:
+    if person.is_organisation:
+        return comparable(person.literal or ""), ""
+    return comparable(person.full_family), comparable(person.given or "")
+
+
+@pytest.fixture(params=CATALOGS)
+def catalog(request: pytest.FixtureRequest) -> Catalog:
+    return request.getfixturevalue(request.param)
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "biblatex"])
+def test_pybtex_reads_every_entry_with_equal_fields(catalog: Catalog, fmt: str) -> None:
+    data = pybtex.database.parse_string(dumps(catalog, fmt), "bibtex")
+    assert list(data.entries) == [r.id for r in catalog.resources]
+    for r in catalog.resources:
+        entry = data.entries[r.id]
+        assert read_back(entry.fields["title"]) == comparable(r.title), r.id
+        assert [person_text(p) for p in entry.persons.get("author", [])] == [
+            expected_person(p) for p in r.authors], r.id
+        assert [person_text(p) for p in entry.persons.get("editor", [])] == [
+            expected_person(p) for p in r.editors], r.id
+        assert entry.fields["url"] == r.url
+        assert entry.fields.get("doi") == r.doi
+        assert entry.fields.get("eprint") == r.arxiv
+        if r.tags:
+            assert [read_back(t) for t in entry.fields["keywords"].split(", ")] == list(r.tags)
+        if r.note:
+            assert read_back(entry.fields["note"]) == comparable(r.note)
+        if r.summary:
+            assert read_back(entry.fields["abstract"]) == comparable(r.summary)
+        if r.issued and fmt == "bibtex":
+            assert entry.fields["year"] == str(r.issued.year)
+        if r.issued and fmt == "biblatex":
+            assert entry.fields["date"] == r.issued.iso()
+        if r.accessed:
+            assert entry.fields["urldate"] == r.accessed.iso()
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "biblatex"])
+def test_bibtexparser_reads_every_entry_without_failed_blocks(catalog: Catalog, fmt: str) -> None:
+    library = bibtexparser.parse_string(dumps(catalog, fmt))
+    assert library.failed_blocks == []
+    assert [e.key for e in library.entries] == [r.id for r in catalog.resources]
+    for entry, r in zip(library.entries, catalog.resources, strict=True):
+        fields = entry.fields_dict
+        assert fields["url"].value == r.url
+        assert read_back(fields["title"].value) == comparable(r.title)
+        if r.authors:
+            assert fields["author"].value.count(" and ") >= len(r.authors) - 1
+        if r.doi:
+            assert fields["doi"].value == r.doi
+
+
+def test_bibtex_entry_types_follow_the_resource_types(good_catalog: Catalog) -> None:
+    data = pybtex.database.parse_string(dumps(good_catalog, "bibtex"), "bibtex")
+    types = {key: entry.type for key, entry in data.entries.items()}
+    assert types == {
+        "vaswani2017attention": "inproceedings", "paleyes2022challenges": "article", "nakkiran2019deep": "misc",
+        "sigelman2010dapper": "techreport", "beethoven-book": "book", "dvc": "misc", "dynamodb": "misc",
+        "tfx-guide": "misc", "christophergs-monitoring": "misc", "ng-chat": "misc", "covertype": "misc",
+        "webpage-plain": "misc"}
+    preprint = data.entries["nakkiran2019deep"].fields
+    assert (preprint["archivePrefix"], preprint["primaryClass"]) == ("arXiv", "cs.LG")
+    assert preprint["howpublished"] == "arXiv preprint arXiv:1912.02292"
+    assert data.entries["dvc"].fields["howpublished"] == r"\url{https://dvc.org/}"
+    assert str(data.entries["dvc"].persons["author"][0]) == "{Iterative, Inc.}"
+    assert data.entries["paleyes2022challenges"].fields["pages"] == "1--29"
+    assert data.entries["paleyes2022challenges"].fields["month"] == "December"  # the bare `dec` macro
+
+
+def test_biblatex_entry_types_and_fields(good_catalog: Catalog) -> None:
+    data = pybtex.database.parse_string(dumps(good_catalog, "biblatex"), "bibtex")
+    types = {key: entry.type for key, entry in data.entries.items()}
+    assert types["nakkiran2019deep"] == "online"
+    assert types["dvc"] == "software"
+    assert types["sigelman2010dapper"] == "report"
+    assert types["covertype"] == "dataset"
+    assert types["webpage-plain"] == "online"
+    preprint = data.entries["nakkiran2019deep"].fields
+    assert (preprint["eprinttype"], preprint["eprintclass"], preprint["pubstate"]) == ("arxiv", "cs.LG",
+                                                                                        "prepublished")
+    assert data.entries["sigelman2010dapper"].fields["type"] == "techreport"
+    assert data.entries["vaswani2017attention"].fields["langid"] == "english"
+
+
+def test_bibtex_is_ascii_with_latex_escapes(good_catalog: Catalog) -> None:
+    text = dumps(good_catalog, "bibtex")
+    assert text.isascii()
+    assert r"Barroso, Luiz Andr{\'e}" in text
+    utf8 = dumps(good_catalog, "bibtex", encoding="utf-8")
+    assert "Barroso, Luiz André" in utf8
+
+
+def test_biblatex_keeps_utf8(evil_catalog: Catalog) -> None:
+    text = dumps(evil_catalog, "biblatex")
+    assert "Dvořák" in text and "日本語のタイトル" in text and "🚀" in text
+
+
+def test_titles_protect_capitals_and_escape_specials(evil_catalog: Catalog) -> None:
+    text = dumps(evil_catalog, "bibtex")
+    assert r"100\% of {R\&D} \#1 {\textasciitilde}tilde \$5" in text
+    assert r"\{\vphantom{\}}x\vphantom{\{}\}" in text
+    assert "{MLOps,} {TFX,} {GPU} and {BERT}" in text
+    assert "{Research \\& Development" in text  # an organisation stays one braced name
+
+
+def test_verbatim_fields_are_not_escaped(evil_catalog: Catalog) -> None:
+    text = dumps(evil_catalog, "bibtex")
+    assert re.search(r"\n  url +=\ {https://example.org/path_with_under%20score\?q=a&b=%3Cc%3E&d=%22e%22#frag~x},", text)
+    assert re.search(r'\n  doi +=\ {10.1000/a<b>&c"d%25},', text)
+
+
+def test_unknown_and_mistyped_options_are_refused(good_catalog: Catalog) -> None:
+    with pytest.raises(ExportOptionError, match="unknown option colour"):
+        dumps(good_catalog, "bibtex", colour="red")
+    with pytest.raises(ExportOptionError, match="encoding must be one of ascii, utf-8"):
+        dumps(good_catalog, "bibtex", encoding="latin-1")
+    with pytest.raises(ExportOptionError, match="must be true or false"):
+        dumps(good_catalog, "biblatex", protect_capitals="no")
+    plain = dumps(good_catalog, "bibtex", protect_capitals=False)
+    assert "title         = {Attention Is All You Need}," in plain
