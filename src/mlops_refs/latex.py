@@ -34,9 +34,12 @@ def _encode_char(char: str) -> str:
     try:
         encoded = codecs.encode(char, "ulatex+ascii")
     except UnicodeEncodeError:
-        return char  # no LaTeX form (CJK, Hebrew, Arabic, emoji): left as UTF-8
+        encoded = "$"
     if "$" in encoded:
-        return char  # math-mode forms ($\alpha$) are wrong for text (Greek words): left as UTF-8
+        # No text-mode LaTeX form (Greek, Hebrew, Arabic, CJK, emoji): kept as UTF-8 inside a bibtex "special
+        # character" ({\relax ...}), so that bibtex never cuts the multi-byte character when it abbreviates a
+        # name or builds a label.
+        return "{\\relax " + char + "}"
     return encoded if encoded.isascii() and encoded == char else "{" + encoded.strip() + "}"
 
 

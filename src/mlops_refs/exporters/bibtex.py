@@ -40,7 +40,6 @@ BIBLATEX_TYPES = {
     "thesis": "thesis",
     "software": "software",
     "dataset": "dataset",
-    "video": "video",
 }
 LANGIDS = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "pt": "portuguese",
            "nl": "dutch", "ja": "japanese", "zh": "chinese", "ru": "russian"}

@@ -1,0 +1,76 @@
+"""OPML 2.0 outline: the collection tree with each resource as a link, for outliners and OPML readers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from typing import IO, ClassVar
+
+from lxml import etree
+
+from ..model import Catalog, Collection, PartialDate, Resource
+from . import BaseExporter
+
+DOCS = "http://opml.org/spec2.opml"
+
+
+def rfc822(date: PartialDate) -> str:
+    """RFC 822 date-time at 00:00 GMT of the first day the date covers: 'Fri, 01 Mar 2024 00:00:00 GMT'."""
+    moment = datetime(date.year, date.month or 1, date.day or 1, tzinfo=timezone.utc)
+    return format_datetime(moment, usegmt=True)
+
+
+class OpmlExporter(BaseExporter):
+    name: ClassVar[str] = "opml"
+    aliases: ClassVar[tuple[str, ...]] = ()
+    extension: ClassVar[str] = ".opml"
+    media_type: ClassVar[str] = "text/x-opml"
+    description: ClassVar[str] = "OPML 2.0 outline of the collections, with each resource as a link."
+    default_filename: ClassVar[str] = "mlops-refs.opml"
+
+    def write(self, catalog: Catalog, stream: IO[str]) -> None:
+        """Write the whole catalog as an OPML 2.0 document."""
+        root = etree.Element("opml", version="2.0")
+        root.append(self._head(catalog))
+        body = etree.SubElement(root, "body")
+        for collection in catalog.roots:
+            body.append(self._folder(catalog, collection))
+        etree.indent(root, space="  ")
+        stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        stream.write(etree.tostring(root, encoding="unicode") + "\n")
+
+    def _head(self, catalog: Catalog) -> etree._Element:
+        """The <head>: title, creation and modification dates from the catalog date, owner, docs."""
+        head = etree.Element("head")
+        etree.SubElement(head, "title").text = catalog.info.title
+        if catalog.date is not None:
+            etree.SubElement(head, "dateCreated").text = rfc822(catalog.date)
+            etree.SubElement(head, "dateModified").text = rfc822(catalog.date)
+        if catalog.info.maintainers:
+            owners = ", ".join(person.display for person in catalog.info.maintainers)
+            etree.SubElement(head, "ownerName").text = owners
+        if catalog.info.homepage:
+            etree.SubElement(head, "ownerId").text = catalog.info.homepage
+        etree.SubElement(head, "docs").text = DOCS
+        return head
+
+    def _folder(self, catalog: Catalog, collection: Collection) -> etree._Element:
+        """One collection as an outline holding its resources, then its sub-collections."""
+        outline = etree.Element("outline", text=collection.title)
+        for resource in catalog.members(collection):
+            outline.append(self._link(resource))
+        for child in catalog.children(collection):
+            outline.append(self._folder(catalog, child))
+        return outline
+
+    def _link(self, resource: Resource) -> etree._Element:
+        """One resource as a type="link" outline; its tags as comma-separated category strings."""
+        outline = etree.Element("outline", text=resource.title, type="link", url=resource.url)
+        date = resource.accessed or resource.issued
+        if date is not None:
+            outline.set("created", rfc822(date))
+        if resource.tags:
+            outline.set("category", ",".join(resource.tags))
+        if resource.summary:
+            outline.set("description", resource.summary)
+        return outline

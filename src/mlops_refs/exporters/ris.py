@@ -1,0 +1,124 @@
+"""RIS: tagged records that Zotero, EndNote, Mendeley, RefWorks and most reference managers import.
+
+Every line is ``XX  - value``; records end with ``ER  - `` and are separated by a blank line. RIS has no
+escaping, so line breaks inside a value (notes, titles) are folded into single spaces to keep each line a tag.
+RIS has no folders: collections are not exported. Items without a publication date get no PY/DA.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, ClassVar
+
+from ..model import Catalog, PartialDate, Person, Resource
+from . import BaseExporter, Options
+
+# No RIS code imports as a Zotero preprint (Zotero exports preprints as GEN and reads GEN, UNPB and JOUR
+# alike as journal articles); UNPB, "unpublished work", is the RIS meaning closest to a preprint.
+RIS_TYPES: dict[str, str] = {
+    "journal-article": "JOUR",
+    "conference-paper": "CONF",
+    "preprint": "UNPB",
+    "report": "RPRT",
+    "book": "BOOK",
+    "chapter": "CHAP",
+    "thesis": "THES",
+    "software": "COMP",
+    "service": "ELEC",
+    "webpage": "ELEC",
+    "documentation": "ELEC",
+    "blog-post": "BLOG",
+    "news-article": "NEWS",
+    "video": "VIDEO",
+    "dataset": "DATA",
+    "course": "ELEC",
+}
+
+# Zotero and EndNote read A2 as the editor for these types and A3 for books; ED means editor everywhere.
+EDITOR_TAGS: dict[str, str] = {
+    "journal-article": "A2",
+    "conference-paper": "A2",
+    "chapter": "A2",
+    "book": "A3",
+}
+
+PAGE_RANGE = re.compile(r"(.+?)[\s\u002d\u00ad\u2010-\u2015\u2212]+(.+)")
+
+
+@dataclass(frozen=True)
+class RisOptions(Options):
+    crlf: bool = field(
+        default=False,
+        metadata={"help": "end lines with CRLF, as the RIS specification and Zotero's exporter do"},
+    )
+
+
+class RisExporter(BaseExporter):
+    name: ClassVar[str] = "ris"
+    aliases: ClassVar[tuple[str, ...]] = ()
+    extension: ClassVar[str] = ".ris"
+    media_type: ClassVar[str] = "application/x-research-info-systems"
+    description: ClassVar[str] = "RIS records for Zotero, EndNote, Mendeley and other reference managers."
+    default_filename: ClassVar[str] = "mlops-refs.ris"
+    Options = RisOptions
+
+    def write(self, catalog: Catalog, stream: IO[str]) -> None:
+        """Write the whole catalog as RIS, one record per resource in catalog order."""
+        newline = "\r\n" if self.options.crlf else "\n"
+        records = [newline.join(f"{tag}  - {value}" for tag, value in _tags(r)) for r in catalog.resources]
+        stream.write((newline * 2).join(records) + newline)
+
+
+def _tags(r: Resource) -> Iterator[tuple[str, str]]:
+    """The (tag, value) pairs of one record, from TY to ER."""
+    yield "TY", RIS_TYPES[r.type]
+    pairs: list[tuple[str, str | None]] = [("TI", r.title)]
+    pairs += [("AU", _name(p)) for p in r.authors]
+    pairs += [(EDITOR_TAGS.get(r.type, "ED"), _name(p)) for p in r.editors]
+    pairs += [("T2", r.container)]
+    if r.type == "conference-paper":
+        pairs += [("C3", r.container)]
+    if r.type in {"report", "thesis"}:
+        publisher = r.institution or r.publisher
+    else:
+        publisher = r.publisher or r.institution
+    pairs += [("PB", publisher), ("VL", r.volume), ("IS", r.issue), *_pages(r.pages)]
+    if r.issued is not None:
+        pairs += [("PY", f"{r.issued.year:04d}"), ("DA", _date(r.issued))]
+    pairs += [("SN" if r.type == "report" else "M1", r.number), ("SN", r.isbn), ("DO", r.doi), ("UR", r.url)]
+    if r.arxiv:
+        pairs += [("DB", "arXiv"), ("AN", r.arxiv)]
+    pairs += [("Y2", _date(r.accessed) if r.accessed else None), ("AB", r.summary)]
+    pairs += [("N1", r.note), ("LA", r.language), *(("KW", tag) for tag in r.tags), ("ID", r.id)]
+    for tag, value in pairs:
+        text = _fold(value)
+        if text:
+            yield tag, text
+    yield "ER", ""
+
+
+def _name(person: Person) -> str:
+    """'Family, Given[, Suffix]' with the particle kept in the family part; organisations as written."""
+    if person.literal is not None:
+        return person.literal
+    return ", ".join(p for p in (person.full_family, person.given, person.suffix) if p)
+
+
+def _pages(pages: str | None) -> list[tuple[str, str | None]]:
+    """SP and EP from a page range, SP alone for a single page."""
+    match = PAGE_RANGE.fullmatch(pages.strip()) if pages else None
+    return [("SP", match[1]), ("EP", match[2])] if match else [("SP", pages)]
+
+
+def _date(date: PartialDate) -> str:
+    """RIS date 'YYYY/MM/DD/' with empty unknown parts, e.g. '2020/03//'."""
+    month = f"{date.month:02d}" if date.month else ""
+    day = f"{date.day:02d}" if date.day else ""
+    return f"{date.year:04d}/{month}/{day}/"
+
+
+def _fold(value: str | None) -> str:
+    """The value on one line: every line break (any Unicode kind) and surrounding blanks become one space."""
+    return " ".join(part.strip() for part in (value or "").splitlines() if part.strip())
