@@ -22,9 +22,10 @@ SPECIALS = {
     "~": r"{\textasciitilde}",
     "<": r"{\textless}",
     ">": r"{\textgreater}",
-    "|": r"{\textbar}",
 }
-_NEEDS_WORK = re.compile(r"[\\{}%&#_$^~<>|\n\r\t]|[^\x00-\x7f]")
+# "|" stays as it is: \textbar is lost by pandoc's reader, and with T1 fonts (the modern default) a plain "|"
+# prints as a bar.
+_NEEDS_WORK = re.compile(r"[\\{}%&#_$^~<>\n\r\t]|[^\x00-\x7f]")
 _WHITESPACE = re.compile(r"(\s+)")
 _BLANK_LINES = re.compile(r"\s*\n\s*(\n\s*)+")
 
