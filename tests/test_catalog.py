@@ -190,3 +190,14 @@ def test_cli_missing_catalog_is_one_line_without_traceback(tmp_path: Path) -> No
     result = run_cli("validate", str(tmp_path / "missing.yaml"))
     assert result.returncode == 2
     assert result.stderr == f"mlops-refs: error: {tmp_path / 'missing.yaml'}: no such file or folder\n"
+
+
+def test_control_characters_that_no_format_can_carry_are_refused(tmp_path: Path) -> None:
+    f = tmp_path / "ctrl.yaml"
+    f.write_text('collections:\n  - {id: c, kind: course, title: C}\nresources:\n'
+                 '  - {id: x, type: webpage, title: "form\\ffeed", url: "https://x.org", collections: [c],'
+                 ' note: "tab\\tand\\nnewline are fine"}\n', encoding="utf-8")
+    assert problems_of(f) == [
+        f"{f}:4:35: resources[0].title: contains the control character U+000C, which no export format can "
+        "carry; remove it"
+    ]

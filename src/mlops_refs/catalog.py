@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -133,6 +134,7 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         elif parent is not None:
             parents[c.data["id"]] = parent
     problems += _cycles(collections, parents)
+    problems += _control_characters(info + collections + resources)
     for c in collections:
         if "url" in c.data and (why := url_problem(c.data["url"])):
             problems.append(c.problem("url", why))
@@ -151,6 +153,31 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         if "arxiv_class" in r.data and "arxiv" not in r.data:
             problems.append(r.problem("arxiv_class", "is set but 'arxiv' is not; add the arXiv id or remove it"))
     return problems
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _control_characters(entries: list[_Entry]) -> list[Problem]:
+    problems = []
+    for e in entries:
+        for path, value in _strings(e.data, ()):
+            if match := _CONTROL.search(value):
+                problems.append(e.doc.problem((*e.path, *path), f"contains the control character "
+                                              f"U+{ord(match.group()):04X}, which no export format can carry; "
+                                              "remove it"))
+    return problems
+
+
+def _strings(value: Any, path: tuple[str | int, ...]) -> Iterable[tuple[tuple[str | int, ...], str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, (*path, i))
 
 
 def _cycles(collections: list[_Entry], parents: dict[str, str]) -> list[Problem]:

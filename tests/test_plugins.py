@@ -1,0 +1,103 @@
+"""A format added by a separately installed distribution, through the entry-point group, with no change here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mlops_refs.exporters import Registry
+from mlops_refs.exporters.ris import RisExporter
+
+PLUGIN_MODULE = '''
+"""A third-party exporter: a Markdown reading list."""
+from mlops_refs.exporters import BaseExporter
+
+
+class MarkdownExporter(BaseExporter):
+    name = "markdown"
+    aliases = ("md",)
+    extension = ".md"
+    media_type = "text/markdown"
+    description = "A Markdown reading list."
+    default_filename = "reading-list.md"
+
+    def write(self, catalog, stream):
+        for resource in catalog.resources:
+            stream.write(f"- [{resource.title}]({resource.url})\\n")
+'''
+
+PYPROJECT = '''
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "mlops-refs-markdown"
+version = "1.0"
+
+[project.entry-points."mlops_refs.exporters"]
+markdown = "mlops_refs_markdown:MarkdownExporter"
+
+[tool.hatch.build.targets.wheel]
+include = ["mlops_refs_markdown.py"]
+'''
+
+
+@pytest.fixture(scope="module")
+def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    src = tmp_path_factory.mktemp("plugin-src")
+    (src / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT), encoding="utf-8")
+    (src / "mlops_refs_markdown.py").write_text(PLUGIN_MODULE, encoding="utf-8")
+    target = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+         "--target", str(target), str(src)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+def run_with(plugin_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(plugin_path), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, check=False)
+
+
+def test_installed_plugin_is_listed_and_used_by_the_cli(plugin_path: Path) -> None:
+    formats = run_with(plugin_path, "-m", "mlops_refs", "formats")
+    assert "markdown (alias md)  reading-list.md  text/markdown" in formats.stdout
+    good = str(Path(__file__).parent / "fixtures" / "good")
+    result = run_with(plugin_path, "-m", "mlops_refs", "export", "--catalog", good, "-f", "md", "-o", "-")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "- [Attention Is All You Need](https://arxiv.org/abs/1706.03762)"
+    assert len(result.stdout.splitlines()) == 12
+
+
+def test_installed_plugin_is_seen_by_the_python_api(plugin_path: Path) -> None:
+    code = "import mlops_refs; print(mlops_refs.formats()); print(mlops_refs.get_exporter('md').extension)"
+    result = run_with(plugin_path, "-c", code)
+    assert result.stdout.splitlines() == [
+        "['biblatex', 'bibtex', 'csl-json', 'markdown', 'netscape', 'opml', 'ris', 'zotero-rdf']", ".md"]
+
+
+def test_a_plugin_that_fails_to_import_does_not_hide_the_others(tmp_path: Path) -> None:
+    dist = tmp_path / "broken-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 1.0\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[mlops_refs.exporters]\nbroken = no_such_module:X\n",
+                                           encoding="utf-8")
+    formats = run_with(tmp_path, "-m", "mlops_refs", "formats")
+    assert formats.returncode == 0 and "bibtex" in formats.stdout
+    good = str(Path(__file__).parent / "fixtures" / "good")
+    result = run_with(tmp_path, "-m", "mlops_refs", "export", "--catalog", good, "-f", "broken", "-o", "-")
+    assert result.returncode == 2
+    assert result.stderr.startswith("mlops-refs: error: the broken exporter failed to load (ModuleNotFoundError")
+
+
+def test_a_registry_can_be_built_from_classes_for_tests() -> None:
+    registry = Registry([RisExporter])
+    assert registry.names() == ["ris"]
+    assert registry.get("ris").name == "ris"
