@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from .errors import MlopsRefsError
+from .errors import CatalogNotFoundError, MlopsRefsError
 
 _PACKAGE = Path(__file__).resolve().parent
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def bundled_path(name: str) -> Path:
@@ -25,3 +27,16 @@ def schema_path() -> Path:
 def data_path() -> Path:
     """Path of the bundled catalog folder."""
     return bundled_path("data")
+
+
+def catalog_files(path: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The YAML files that make up a catalog: one file, or every *.yaml/*.yml below a folder, sorted."""
+    root = data_path() if path is None else Path(path)
+    if root.is_file():
+        return [root]
+    if root.is_dir():
+        files = sorted(p for p in root.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+        if not files:
+            raise CatalogNotFoundError(f"{root}: no .yaml or .yml files in this folder")
+        return files
+    raise CatalogNotFoundError(f"{root}: no such file or folder")

@@ -10,14 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .bundled import data_path
-from .errors import CatalogError, CatalogNotFoundError, MlopsRefsError, Problem
+from .bundled import catalog_files
+from .errors import CatalogError, MlopsRefsError, Problem
 from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
 from .validation import isbn_is_valid, schema_problems, url_problem
 from .yamlio import YamlDocument, read_yaml
-
-YAML_SUFFIXES = (".yaml", ".yml")
-
 
 @dataclass(frozen=True)
 class _Entry:
@@ -29,19 +26,6 @@ class _Entry:
 
     def problem(self, field: str | None, message: str) -> Problem:
         return self.doc.problem(self.path if field is None else (*self.path, field), message)
-
-
-def catalog_files(path: str | os.PathLike[str] | None = None) -> list[Path]:
-    """The YAML files that make up a catalog: one file, or every *.yaml/*.yml below a folder, sorted."""
-    root = data_path() if path is None else Path(path)
-    if root.is_file():
-        return [root]
-    if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
-        if not files:
-            raise CatalogNotFoundError(f"{root}: no .yaml or .yml files in this folder")
-        return files
-    raise CatalogNotFoundError(f"{root}: no such file or folder")
 
 
 def read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Problem]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from dataclasses import fields
@@ -53,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(repeatable)")
     export.add_argument("-O", "--option", dest="options", action="append", default=[], metavar="NAME=VALUE",
                         help="exporter option for -f, e.g. -O encoding=ascii (see 'mlops-refs formats')")
+    export.add_argument("--no-cache", action="store_true",
+                        help="parse and validate the catalog afresh instead of using the cache of an unchanged one")
     export.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 naming each file in --out that differs from a fresh export")
     return parser
@@ -84,14 +87,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _load(path: str | None) -> Catalog:
+def _load(path: str | None, use_cache: bool = True) -> Catalog:
+    if use_cache and not os.environ.get("MLOPS_REFS_NO_CACHE"):
+        from .cache import load_catalog_cached
+
+        return load_catalog_cached(path)
     from .catalog import load_catalog
 
     return load_catalog(path)
 
 
 def _validate(path: str | None) -> int:
-    catalog = _load(path)
+    catalog = _load(path, use_cache=False)
     types = Counter(r.type for r in catalog.resources)
     kinds = Counter(c.kind for c in catalog.collections)
     print(f"ok: {len(catalog.resources)} resources, {len(catalog.collections)} collections")
@@ -143,7 +150,7 @@ def _export(args: argparse.Namespace) -> int:
         raise MlopsRefsError("-o/--output needs -f/--format; without -f every format goes into --out")
     if args.options and not args.format:
         raise MlopsRefsError("-O/--option needs -f/--format: options belong to one format")
-    catalog = _load(args.catalog)
+    catalog = _load(args.catalog, use_cache=not args.no_cache)
     if args.collection or args.types or args.tags:
         try:
             catalog = catalog.subset(args.collection, args.types, args.tags)

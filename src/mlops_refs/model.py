@@ -167,6 +167,10 @@ class Catalog:
         object.__setattr__(self, "_collections_by_id", MappingProxyType({c.id: c for c in self.collections}))
         object.__setattr__(self, "_resources_by_id", MappingProxyType({r.id: r for r in self.resources}))
 
+    def __reduce__(self) -> tuple[type[Catalog], tuple[CatalogInfo, tuple[Collection, ...], tuple[Resource, ...]]]:
+        """Pickle the data only; the lookup tables are rebuilt on load."""
+        return (Catalog, (self.info, self.collections, self.resources))
+
     @classmethod
     def build(cls, info: CatalogInfo, collections: Iterable[Collection], resources: Iterable[Resource]) -> Catalog:
         """Assemble a catalog, filling each collection's children and members from the other side."""

@@ -27,11 +27,38 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
 
 @cache
 def _fast_validator() -> Callable[[Any], Any]:
-    import fastjsonschema
+    """The schema compiled to Python by fastjsonschema; the generated code is cached by the schema's digest."""
+    import hashlib
 
-    schema = dict(load_schema())
-    schema["$schema"] = "http://json-schema.org/draft-07/schema#"  # same keywords; fastjsonschema's newest draft
-    return fastjsonschema.compile(schema)
+    from .cache import cache_dir
+
+    raw = schema_path().read_bytes()
+    code_file = cache_dir() / f"schema-{hashlib.sha256(raw).hexdigest()[:32]}.py"
+    try:
+        code = code_file.read_text(encoding="utf-8")
+    except OSError:
+        import fastjsonschema
+
+        schema = dict(load_schema())
+        schema["$schema"] = "http://json-schema.org/draft-07/schema#"  # same keywords; fastjsonschema's newest
+        code = fastjsonschema.compile_to_code(schema)
+        _write_quietly(code_file, code)
+    entry = next(line[4:line.index("(")] for line in code.splitlines() if line.startswith("def "))
+    namespace: dict[str, Any] = {}
+    exec(compile(code, str(code_file), "exec"), namespace)  # noqa: S102 - code we generated from our schema
+    return namespace[entry]
+
+
+def _write_quietly(path: Path, text: str) -> None:
+    import os
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # no cache, only a slower start
 
 
 @cache
@@ -43,12 +70,12 @@ def _detailed_validator() -> Any:
 
 def schema_problems(doc: YamlDocument) -> list[Problem]:
     """Every schema violation in one file, each located and explained."""
-    import fastjsonschema
+    from fastjsonschema import JsonSchemaException
 
     try:
         _fast_validator()(doc.data)
         return []
-    except fastjsonschema.JsonSchemaException:
+    except JsonSchemaException:
         pass
     problems = []
     for error in _detailed_validator().iter_errors(doc.data):

@@ -93,10 +93,9 @@ def dump(exporter: Exporter, catalog: Catalog, path: str | os.PathLike[str]) -> 
 
 def atomic_write_text(target: Path, text: str) -> None:
     """Replace ``target`` with UTF-8 ``text`` (LF kept as written) in one rename."""
-    import tempfile
-
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
