@@ -11,12 +11,26 @@ from pylatexenc.latexwalker import get_default_latex_context_db as walker_contex
 from pylatexenc.macrospec import MacroSpec
 
 _TEXT = text_context()
-_TEXT.add_context_category("textcomp", prepend=True, macros=[
-    MacroTextSpec(name, text) for name, text in [
-        ("textless", "<"), ("textgreater", ">"), ("textbar", "|"), ("textasciicircum", "^"),
-        ("textasciitilde", "~"), ("vphantom", ""), ("url", "%s")]])
+_TEXT.add_context_category(
+    "textcomp",
+    prepend=True,
+    macros=[
+        MacroTextSpec(name, text)
+        for name, text in [
+            ("textless", "<"),
+            ("textgreater", ">"),
+            ("textbar", "|"),
+            ("textasciicircum", "^"),
+            ("textasciitilde", "~"),
+            ("vphantom", ""),
+            ("url", "%s"),
+        ]
+    ],
+)
 _WALK = walker_context()
-_WALK.add_context_category("phantom", prepend=True, macros=[MacroSpec("vphantom", "{"), MacroSpec("url", "{")])
+_WALK.add_context_category(
+    "phantom", prepend=True, macros=[MacroSpec("vphantom", "{"), MacroSpec("url", "{")]
+)
 _CONVERTER = LatexNodes2Text(latex_context=_TEXT, math_mode="verbatim")
 
 

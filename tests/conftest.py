@@ -17,8 +17,17 @@ GOLDEN = Path(__file__).parent / "golden"
 STRICT_VAR = "MLOPS_REFS_STRICT"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the catalog cache of the test run (and of the programs it starts) out of the user's home."""
+    import tempfile
+
+    os.environ.setdefault("MLOPS_REFS_CACHE_DIR", tempfile.mkdtemp(prefix="mlops-refs-cache-"))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-goldens", action="store_true", help="rewrite tests/golden/ from current output")
+    parser.addoption(
+        "--update-goldens", action="store_true", help="rewrite tests/golden/ from current output"
+    )
 
 
 def skip_or_fail(reason: str) -> None:

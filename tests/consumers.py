@@ -49,8 +49,16 @@ class LatexRun:
 
 def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run a program without a terminal; fail the test with its output when it fails."""
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=300,
-                            stdin=subprocess.DEVNULL, check=False)
+    result = subprocess.run(
+        cmd,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     assert result.returncode == 0, f"{' '.join(cmd)} exited {result.returncode}:\n{result.stdout[-3000:]}"
     return result
 

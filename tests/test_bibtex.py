@@ -8,8 +8,8 @@ import unicodedata
 import bibtexparser
 import pybtex.database
 import pytest
-from bibtext import latex_to_text
 
+from bibtext import latex_to_text
 from mlops_refs import dumps
 from mlops_refs.errors import ExportOptionError
 from mlops_refs.model import Catalog, Person
@@ -55,9 +55,11 @@ def test_pybtex_reads_every_entry_with_equal_fields(catalog: Catalog, fmt: str) 
         entry = data.entries[r.id]
         assert read_back(entry.fields["title"]) == comparable(r.title), r.id
         assert [person_text(p) for p in entry.persons.get("author", [])] == [
-            expected_person(p) for p in r.authors], r.id
+            expected_person(p) for p in r.authors
+        ], r.id
         assert [person_text(p) for p in entry.persons.get("editor", [])] == [
-            expected_person(p) for p in r.editors], r.id
+            expected_person(p) for p in r.editors
+        ], r.id
         assert entry.fields["url"] == r.url
         assert entry.fields.get("doi") == r.doi
         assert entry.fields.get("eprint") == r.arxiv
@@ -94,10 +96,19 @@ def test_bibtex_entry_types_follow_the_resource_types(good_catalog: Catalog) -> 
     data = pybtex.database.parse_string(dumps(good_catalog, "bibtex"), "bibtex")
     types = {key: entry.type for key, entry in data.entries.items()}
     assert types == {
-        "vaswani2017attention": "inproceedings", "paleyes2022challenges": "article", "nakkiran2019deep": "misc",
-        "sigelman2010dapper": "techreport", "beethoven-book": "book", "dvc": "misc", "dynamodb": "misc",
-        "tfx-guide": "misc", "christophergs-monitoring": "misc", "ng-chat": "misc", "covertype": "misc",
-        "webpage-plain": "misc"}
+        "vaswani2017attention": "inproceedings",
+        "paleyes2022challenges": "article",
+        "nakkiran2019deep": "misc",
+        "sigelman2010dapper": "techreport",
+        "beethoven-book": "book",
+        "dvc": "misc",
+        "dynamodb": "misc",
+        "tfx-guide": "misc",
+        "christophergs-monitoring": "misc",
+        "ng-chat": "misc",
+        "covertype": "misc",
+        "webpage-plain": "misc",
+    }
     preprint = data.entries["nakkiran2019deep"].fields
     assert (preprint["archivePrefix"], preprint["primaryClass"]) == ("arXiv", "cs.LG")
     assert preprint["howpublished"] == "arXiv preprint arXiv:1912.02292"
@@ -116,8 +127,11 @@ def test_biblatex_entry_types_and_fields(good_catalog: Catalog) -> None:
     assert types["covertype"] == "dataset"
     assert types["webpage-plain"] == "online"
     preprint = data.entries["nakkiran2019deep"].fields
-    assert (preprint["eprinttype"], preprint["eprintclass"], preprint["pubstate"]) == ("arxiv", "cs.LG",
-                                                                                        "prepublished")
+    assert (preprint["eprinttype"], preprint["eprintclass"], preprint["pubstate"]) == (
+        "arxiv",
+        "cs.LG",
+        "prepublished",
+    )
     assert data.entries["sigelman2010dapper"].fields["type"] == "techreport"
     assert data.entries["vaswani2017attention"].fields["langid"] == "english"
 
@@ -132,7 +146,9 @@ def test_bibtex_is_ascii_with_latex_escapes(good_catalog: Catalog) -> None:
 
 def test_biblatex_keeps_utf8(evil_catalog: Catalog) -> None:
     text = dumps(evil_catalog, "biblatex")
-    assert "Dvořák" in text and "日本語のタイトル" in text and "🚀" in text
+    assert "Dvořák" in text
+    assert "日本語のタイトル" in text
+    assert "🚀" in text
 
 
 def test_titles_protect_capitals_and_escape_specials(evil_catalog: Catalog) -> None:
@@ -145,7 +161,9 @@ def test_titles_protect_capitals_and_escape_specials(evil_catalog: Catalog) -> N
 
 def test_verbatim_fields_are_not_escaped(evil_catalog: Catalog) -> None:
     text = dumps(evil_catalog, "bibtex")
-    assert re.search(r"\n  url +=\ {https://example.org/path_with_under%20score\?q=a&b=%3Cc%3E&d=%22e%22#frag~x},", text)
+    assert re.search(
+        r"\n  url +=\ {https://example.org/path_with_under%20score\?q=a&b=%3Cc%3E&d=%22e%22#frag~x},", text
+    )
     assert re.search(r'\n  doi +=\ {10.1000/a<b>&c"d%25},', text)
 
 

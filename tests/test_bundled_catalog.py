@@ -27,21 +27,41 @@ NOTES = [
     ("https://dvc.org/", "dvc", "c2-w3-data-versioning"),
     ("https://git-lfs.github.com/", "git-lfs", "c2-w3-data-versioning"),
     ("tfx/guide/mlmd#data_model", "tfx-guide-ml-metadata", "c2-w3-ml-metadata"),
-    ("tfx/guide/understanding_custom_components", "tfx-guide-understanding-custom-components", "c2-w3-ml-metadata"),
+    (
+        "tfx/guide/understanding_custom_components",
+        "tfx-guide-understanding-custom-components",
+        "c2-w3-ml-metadata",
+    ),
     ("Chicago taxi trips data set", "chicago-taxi-trips", "c2-w3-chicago-taxi"),
     ("archive.ics.uci.edu/ml/datasets/covertype", "uci-covertype", "c2-w3-chicago-taxi"),
     ("introducing-feast (Google Cloud blog)", "gcloud-introducing-feast", "c2-w3-feast"),
     ("github.com/feast-dev/feast", "feast", "c2-w3-feast"),
-    ("gojek.io/blog/feast-bridging-ml-models-and-data", "gojek-feast-bridging-ml-models-and-data", "c2-w3-feast"),
+    (
+        "gojek.io/blog/feast-bridging-ml-models-and-data",
+        "gojek-feast-bridging-ml-models-and-data",
+        "c2-w3-feast",
+    ),
     ("machine-learning-engineering-for-production-public", "mlep-course-repo", "c4-course-materials"),
-    ("tensorflow serving: tfx/serving/architecture", "tensorflow-serving-architecture", "c4-w2-model-servers"),
+    (
+        "tensorflow serving: tfx/serving/architecture",
+        "tensorflow-serving-architecture",
+        "c4-w2-model-servers",
+    ),
     ("torchserve", "torchserve", "c4-w2-model-servers"),
     ("kubeFlow serving", "kubeflow-serving", "c4-w2-model-servers"),
     ("NVIDIA Triton", "nvidia-triton-inference-server", "c4-w2-model-servers"),
     ("scaling talk on YouTube", "moroney-1d-day-scaling-talk", "c4-w2-boy-bands"),
     ("computerweekly 1D Day article", "computerweekly-sony-music-1d-day", "c4-w2-boy-bands"),
-    ("Machine Learning Experiment Tracking", "biewald-experiment-tracking", "c4-w3-experiment-tracking-reading"),
-    ("Machine Learning Experiment Management", "czakon-experiment-management", "c4-w3-experiment-tracking-reading"),
+    (
+        "Machine Learning Experiment Tracking",
+        "biewald-experiment-tracking",
+        "c4-w3-experiment-tracking-reading",
+    ),
+    (
+        "Machine Learning Experiment Management",
+        "czakon-experiment-management",
+        "c4-w3-experiment-tracking-reading",
+    ),
     ("christophergs monitoring article", "christophergs-monitoring-ml-models", "c4-w4-monitoring-reading"),
     ("Google Cloud Memorystore", "google-cloud-memorystore", "c4-w1-nosql"),
     ("Google Cloud Firestore", "google-cloud-firestore", "c4-w1-nosql"),
@@ -82,7 +102,11 @@ NOTES = [
     ("Image Summaries", "tensorboard-image-summaries", "c4-w3-tooling-for-teams"),
     ("neptune-ai", "neptune-for-teams", "c4-w3-tooling-for-teams"),
     ("Vertex TensorBoard", "vertex-ai-tensorboard", "c4-w3-tooling-for-teams"),
-    ("MLOps: Continuous delivery and automation pipelines", "google-mlops-continuous-delivery", "c4-w3-mlops"),
+    (
+        "MLOps: Continuous delivery and automation pipelines",
+        "google-mlops-continuous-delivery",
+        "c4-w3-mlops",
+    ),
     ("Creating a Custom TFX Component", "tfx-creating-custom-component", "c4-w3-tfx"),
     ("Building Fully Custom Components", "tfx-fully-custom-components", "c4-w3-tfx"),
     ("Progressive Delivery", "split-progressive-delivery", "c4-w3-delivery"),
@@ -91,7 +115,11 @@ NOTES = [
     ("Blue/Green Deployment", "fowler2010bluegreen", "c4-w3-delivery"),
     ("A/B Testing", "capitalone-ab-testing-ml", "c4-w3-delivery"),
     ("Hidden Technical Debt (week 4)", "sculley2015hidden", "c4-w4"),
-    ("Monitoring Machine Learning Models in Production (week 4)", "christophergs-monitoring-ml-models", "c4-w4"),
+    (
+        "Monitoring Machine Learning Models in Production (week 4)",
+        "christophergs-monitoring-ml-models",
+        "c4-w4",
+    ),
     ("Google Cloud Monitoring", "google-cloud-monitoring", "c4-w4"),
     ("Amazon CloudWatch", "amazon-cloudwatch", "c4-w4"),
     ("Azure Monitor", "azure-monitor", "c4-w4"),
@@ -100,23 +128,56 @@ NOTES = [
     ("Zipkin", "zipkin", "c4-w4"),
     ("Vertex Prediction", "vertex-ai", "c4-w4"),
     ("Vertex Labelling Service", "vertex-ai-label-console", "c4-w4"),
-    ("How \"Anonymous\" is Anonymized Data?", "kdnuggets-anonymized-data", "c4-w4"),
+    ('How "Anonymous" is Anonymized Data?', "kdnuggets-anonymized-data", "c4-w4"),
     ("Pseudonymization", "dataprivacymanager-pseudonymization", "c4-w4"),
 ]
 
 # Every heading of the notes is a collection.
-HEADINGS = ["mlep", "c1", "c1-overall", "c1-w1", "c1-w2", "c1-w3", "c2", "c2-w3", "c2-w3-data-versioning",
-            "c2-w3-ml-metadata", "c2-w3-chicago-taxi", "c2-w3-feast", "c3", "c4", "c4-course-materials", "c4-w1",
-            "c4-w1-nosql", "c4-w1-mobilenets", "c4-w1-serving-systems", "c4-w2", "c4-w2-model-servers",
-            "c4-w2-boy-bands", "c4-w2-architecture", "c4-w2-scaling", "c4-w2-online-inference", "c4-w2-batch-etl",
-            "c4-w3", "c4-w3-experiment-tracking-reading", "c4-w3-experiment-tracking", "c4-w3-notebooks",
-            "c4-w3-data-versioning", "c4-w3-tooling-for-teams", "c4-w3-mlops", "c4-w3-tfx", "c4-w3-delivery",
-            "c4-w4", "c4-w4-monitoring-reading"]
+HEADINGS = [
+    "mlep",
+    "c1",
+    "c1-overall",
+    "c1-w1",
+    "c1-w2",
+    "c1-w3",
+    "c2",
+    "c2-w3",
+    "c2-w3-data-versioning",
+    "c2-w3-ml-metadata",
+    "c2-w3-chicago-taxi",
+    "c2-w3-feast",
+    "c3",
+    "c4",
+    "c4-course-materials",
+    "c4-w1",
+    "c4-w1-nosql",
+    "c4-w1-mobilenets",
+    "c4-w1-serving-systems",
+    "c4-w2",
+    "c4-w2-model-servers",
+    "c4-w2-boy-bands",
+    "c4-w2-architecture",
+    "c4-w2-scaling",
+    "c4-w2-online-inference",
+    "c4-w2-batch-etl",
+    "c4-w3",
+    "c4-w3-experiment-tracking-reading",
+    "c4-w3-experiment-tracking",
+    "c4-w3-notebooks",
+    "c4-w3-data-versioning",
+    "c4-w3-tooling-for-teams",
+    "c4-w3-mlops",
+    "c4-w3-tfx",
+    "c4-w3-delivery",
+    "c4-w4",
+    "c4-w4-monitoring-reading",
+]
 
 
 @pytest.mark.parametrize(("name", "resource_id", "collection_id"), NOTES, ids=[n for n, _, _ in NOTES])
-def test_every_resource_of_the_notes_is_filed_where_the_notes_put_it(bundled_catalog, name, resource_id,
-                                                                       collection_id) -> None:
+def test_every_resource_of_the_notes_is_filed_where_the_notes_put_it(
+    bundled_catalog, name, resource_id, collection_id
+) -> None:
     resource = bundled_catalog.resource(resource_id)
     assert collection_id in resource.collection_ids, f"{name!r} is not filed under {collection_id}"
 
@@ -136,7 +197,8 @@ def test_papers_have_authors_years_and_identifiers(bundled_catalog) -> None:
             assert r.issued is not None, r.id
             assert all(p.is_organisation or (p.family and p.given) for p in r.authors), r.id
         if r.type == "preprint":
-            assert r.arxiv and r.url == f"https://arxiv.org/abs/{r.arxiv}", r.id
+            assert r.arxiv, r.id
+            assert r.url == f"https://arxiv.org/abs/{r.arxiv}", r.id
         if r.arxiv:
             assert r.arxiv_class, r.id
 
@@ -147,7 +209,8 @@ def test_mangled_names_of_the_notes_are_corrected(bundled_catalog) -> None:
     geirhos = bundled_catalog.resource("geirhos2017comparing")
     assert any(p.family == "Schütt" for p in geirhos.authors)
     sculley = bundled_catalog.resource("sculley2015hidden")
-    assert len(sculley.authors) == 10 and sculley.issued.year == 2015
+    assert len(sculley.authors) == 10
+    assert sculley.issued.year == 2015
     assert bundled_catalog.resource("dolt").title == "Dolt"
 
 

@@ -39,8 +39,9 @@ def count_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_an_unchanged_catalog_is_answered_from_the_cache(cache_dir: Path, catalog_copy: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unchanged_catalog_is_answered_from_the_cache(
+    cache_dir: Path, catalog_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     loads = count_loads(monkeypatch)
     first = cache.load_catalog_cached(catalog_copy)
     second = cache.load_catalog_cached(catalog_copy)
@@ -50,12 +51,16 @@ def test_an_unchanged_catalog_is_answered_from_the_cache(cache_dir: Path, catalo
     assert second.members(second.collection("week1"))  # lookup tables rebuilt after unpickling
 
 
-def test_any_changed_byte_reloads(cache_dir: Path, catalog_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_any_changed_byte_reloads(
+    cache_dir: Path, catalog_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     loads = count_loads(monkeypatch)
     cache.load_catalog_cached(catalog_copy)
     yaml_file = catalog_copy / "catalog.yaml"
-    yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace("Attention Is All", "Attention Is Still All"),
-                         encoding="utf-8")
+    yaml_file.write_text(
+        yaml_file.read_text(encoding="utf-8").replace("Attention Is All", "Attention Is Still All"),
+        encoding="utf-8",
+    )
     changed = cache.load_catalog_cached(catalog_copy)
     assert changed.resource("vaswani2017attention").title == "Attention Is Still All You Need"
     (catalog_copy / "extra.yaml").write_text("resources: []\n", encoding="utf-8")
@@ -89,8 +94,9 @@ def test_a_deleted_or_corrupt_cache_is_harmless(cache_dir: Path, catalog_copy: P
     assert not list(cache_dir.glob("*.tmp"))
 
 
-def test_an_unwritable_cache_does_not_fail_the_load(tmp_path: Path, catalog_copy: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unwritable_cache_does_not_fail_the_load(
+    tmp_path: Path, catalog_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv(cache.CACHE_ENV, str(blocker / "cache"))

@@ -42,13 +42,22 @@ def test_collections_are_resolved_in_both_directions(good_catalog) -> None:
     week1 = good_catalog.collection("week1")
     assert [c.id for c in good_catalog.children(week1)] == ["week1-serving"]
     assert [r.id for r in good_catalog.members(week1)] == [
-        "vaswani2017attention", "paleyes2022challenges", "nakkiran2019deep", "sigelman2010dapper"]
+        "vaswani2017attention",
+        "paleyes2022challenges",
+        "nakkiran2019deep",
+        "sigelman2010dapper",
+    ]
     attention = good_catalog.resource("vaswani2017attention")
     assert [c.id for c in good_catalog.collections_of(attention)] == ["week1", "week1-serving"]
     serving = good_catalog.collection("week1-serving")
     assert [c.id for c in good_catalog.path(serving)] == ["course", "week1", "week1-serving"]
     assert [(c.id, d) for c, d in good_catalog.walk()] == [
-        ("course", 0), ("week1", 1), ("week1-serving", 2), ("week2", 1), ("other", 0)]
+        ("course", 0),
+        ("week1", 1),
+        ("week1-serving", 2),
+        ("week2", 1),
+        ("other", 0),
+    ]
 
 
 def test_subset_keeps_a_subtree_and_prunes_empty_folders(good_catalog) -> None:
@@ -65,30 +74,46 @@ def test_subset_keeps_a_subtree_and_prunes_empty_folders(good_catalog) -> None:
 
 def test_duplicate_yaml_keys_are_refused_not_silently_overwritten() -> None:
     assert problems_of(BAD / "duplicate_key.yaml") == [
-        f"{BAD / 'duplicate_key.yaml'}:8:5: resources[0].title: duplicate key 'title' (first set on line 6); "
-        "keep only one of them"
+        (
+            f"{BAD / 'duplicate_key.yaml'}:8:5: resources[0].title: duplicate key 'title' (first set on line 6); "
+            "keep only one of them"
+        )
     ]
 
 
 def test_schema_errors_are_all_reported_with_location_and_advice() -> None:
     f = BAD / "schema_errors.yaml"
     assert problems_of(f) == [
-        f"{f}:4:9: resources[0].id: 'Bad_Id' is not valid: use lowercase letters, digits and hyphens, "
-        "e.g. sculley2015hidden",
-        f"{f}:5:11: resources[0].type: 'paper' is not allowed; use one of: journal-article, conference-paper, "
-        "preprint, report, book, chapter, thesis, software, service, webpage, documentation, blog-post, "
-        "news-article, video, dataset, course",
-        f"{f}:9:10: resources[0].doi: 'https://doi.org/10.1145/3533378' is not valid: write a bare DOI such as "
-        "10.1145/3533378, without a https://doi.org/ prefix",
-        f"{f}:10:12: resources[0].arxiv: 'arXiv:2011.09926v2' is not valid: write an arXiv id such as 2011.09926, "
-        "without 'arXiv:' or a version suffix",
-        f"{f}:11:13: resources[0].issued: '2021-13' is not valid: write a date as \"YYYY\", \"YYYY-MM\" or "
-        "\"YYYY-MM-DD\"",
-        f"{f}:13:9: resources[0].authors[0]: {{'family': 'Doe', 'literal': 'Doe Inc.'}} is not valid: give a "
-        "person as {family: ..., given: ...} or an organisation as {literal: ...}",
-        f"{f}:14:5: resources[0].colour: unknown field 'colour'; allowed fields are: accessed, arxiv, "
-        "arxiv_class, authors, collections, container, doi, editors, id, institution, isbn, issue, issued, "
-        "language, note, number, pages, publisher, summary, tags, title, type, url, volume",
+        (
+            f"{f}:4:9: resources[0].id: 'Bad_Id' is not valid: use lowercase letters, digits and hyphens, "
+            "e.g. sculley2015hidden"
+        ),
+        (
+            f"{f}:5:11: resources[0].type: 'paper' is not allowed; use one of: journal-article, conference-paper, "
+            "preprint, report, book, chapter, thesis, software, service, webpage, documentation, blog-post, "
+            "news-article, video, dataset, course"
+        ),
+        (
+            f"{f}:9:10: resources[0].doi: 'https://doi.org/10.1145/3533378' is not valid: write a bare DOI such as "
+            "10.1145/3533378, without a https://doi.org/ prefix"
+        ),
+        (
+            f"{f}:10:12: resources[0].arxiv: 'arXiv:2011.09926v2' is not valid: write an arXiv id such as 2011.09926, "
+            "without 'arXiv:' or a version suffix"
+        ),
+        (
+            f'{f}:11:13: resources[0].issued: \'2021-13\' is not valid: write a date as "YYYY", "YYYY-MM" or '
+            '"YYYY-MM-DD"'
+        ),
+        (
+            f"{f}:13:9: resources[0].authors[0]: {{'family': 'Doe', 'literal': 'Doe Inc.'}} is not valid: give a "
+            "person as {family: ..., given: ...} or an organisation as {literal: ...}"
+        ),
+        (
+            f"{f}:14:5: resources[0].colour: unknown field 'colour'; allowed fields are: accessed, arxiv, "
+            "arxiv_class, authors, collections, container, doi, editors, id, institution, isbn, issue, issued, "
+            "language, note, number, pages, publisher, summary, tags, title, type, url, volume"
+        ),
         f"{f}:15:5: resources[1]: missing required field 'url'; add it",
     ]
 
@@ -96,28 +121,42 @@ def test_schema_errors_are_all_reported_with_location_and_advice() -> None:
 def test_urls_that_a_browser_would_run_or_mangle_are_refused() -> None:
     f = BAD / "bad_urls.yaml"
     assert problems_of(f) == [
-        f"{f}:4:45: resources[0].url: 'javascript:alert(1)' uses the javascript: scheme; only http:// and "
-        "https:// URLs are allowed",
-        f"{f}:5:49: resources[1].url: 'data:text/html,<b>x</b>' uses the data: scheme; only http:// and "
-        "https:// URLs are allowed",
-        f"{f}:6:49: resources[2].url: 'file:///etc/passwd' uses the file: scheme; only http:// and https:// "
-        "URLs are allowed",
-        f"{f}:7:51: resources[3].url: 'https://example.org/a b' contains ' ', which a URL may not hold as is; "
-        "percent-encode them (space is %20, ü is %C3%BC)",
+        (
+            f"{f}:4:45: resources[0].url: 'javascript:alert(1)' uses the javascript: scheme; only http:// and "
+            "https:// URLs are allowed"
+        ),
+        (
+            f"{f}:5:49: resources[1].url: 'data:text/html,<b>x</b>' uses the data: scheme; only http:// and "
+            "https:// URLs are allowed"
+        ),
+        (
+            f"{f}:6:49: resources[2].url: 'file:///etc/passwd' uses the file: scheme; only http:// and https:// "
+            "URLs are allowed"
+        ),
+        (
+            f"{f}:7:51: resources[3].url: 'https://example.org/a b' contains ' ', which a URL may not hold as is; "
+            "percent-encode them (space is %20, ü is %C3%BC)"
+        ),
     ]
 
 
 def test_references_ids_cycles_and_identifiers_are_checked_across_the_catalog() -> None:
     f = BAD / "references.yaml"
     assert problems_of(f) == [
-        f"{f}:2:45: collections[0].parent: collections form a cycle: a -> b -> a; one of them must be a root or "
-        "have another parent",
+        (
+            f"{f}:2:45: collections[0].parent: collections form a cycle: a -> b -> a; one of them must be a root or "
+            "have another parent"
+        ),
         f"{f}:4:45: collections[2].parent: unknown collection 'nowhere'; define it under 'collections:'",
         f"{f}:10:22: resources[0].collections[1]: unknown collection 'missing'; define it under 'collections:'",
-        f"{f}:11:9: resources[1].id: resource id 'twin' is already used by 'twin' at {f}:6; keep one entry and "
-        "list all its collections there",
-        f"{f}:19:10: resources[2].url: URL 'https://example.org/twin-one/' is already used by 'twin' at {f}:9; "
-        "keep one entry and list all its collections there",
+        (
+            f"{f}:11:9: resources[1].id: resource id 'twin' is already used by 'twin' at {f}:6; keep one entry and "
+            "list all its collections there"
+        ),
+        (
+            f"{f}:19:10: resources[2].url: URL 'https://example.org/twin-one/' is already used by 'twin' at {f}:9; "
+            "keep one entry and list all its collections there"
+        ),
         f"{f}:24:11: resources[3].isbn: '978-3-16-148410-1' has a wrong check digit; copy the ISBN again",
         f"{f}:25:13: resources[3].issued: '2021-02-30' is not a real calendar date",
     ]
@@ -126,20 +165,26 @@ def test_references_ids_cycles_and_identifiers_are_checked_across_the_catalog() 
 def test_yaml_syntax_error_is_located() -> None:
     f = BAD / "syntax_error.yaml"
     assert problems_of(f) == [
-        f"{f}:4:1: YAML syntax error: while parsing a flow sequence did not find expected ',' or ']'; fix the "
-        "indentation or quoting there"
+        (
+            f"{f}:4:1: YAML syntax error: while parsing a flow sequence did not find expected ',' or ']'; fix the "
+            "indentation or quoting there"
+        )
     ]
 
 
 def test_problems_from_several_files_are_reported_together(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("collections:\n  - {id: c, kind: course, title: C}\n", encoding="utf-8")
-    (tmp_path / "b.yaml").write_text("resources:\n  - {id: x, type: webpage, title: X, url: 'ftp://x', "
-                                     "collections: [c]}\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        "resources:\n  - {id: x, type: webpage, title: X, url: 'ftp://x', collections: [c]}\n",
+        encoding="utf-8",
+    )
     (tmp_path / "c.yml").write_bytes(b"resources: []\ncatalog: {title: \xff}\n")
     problems = problems_of(tmp_path)
     assert problems == [
-        f"{tmp_path / 'b.yaml'}:2:43: resources[0].url: 'ftp://x' uses the ftp: scheme; only http:// and "
-        "https:// URLs are allowed",
+        (
+            f"{tmp_path / 'b.yaml'}:2:43: resources[0].url: 'ftp://x' uses the ftp: scheme; only http:// and "
+            "https:// URLs are allowed"
+        ),
         f"{tmp_path / 'c.yml'}:2:1: not valid UTF-8; save the file as UTF-8",
     ]
 
@@ -149,7 +194,8 @@ def test_a_folder_is_merged_in_file_name_order(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text("collections:\n  - {id: c, kind: course, title: C}\n", encoding="utf-8")
     (tmp_path / "resources" / "r.yaml").write_text(
         "resources:\n  - {id: x, type: webpage, title: X, url: 'https://x.org', collections: [c]}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert [p.name for p in catalog_files(tmp_path)] == ["b.yaml", "r.yaml"]
     assert load_catalog(tmp_path).members(load_catalog(tmp_path).collection("c"))[0].id == "x"
 
@@ -157,7 +203,7 @@ def test_a_folder_is_merged_in_file_name_order(tmp_path: Path) -> None:
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogNotFoundError, match="no such file or folder"):
         load_catalog(tmp_path / "nope.yaml")
-    with pytest.raises(CatalogNotFoundError, match="no .yaml or .yml files"):
+    with pytest.raises(CatalogNotFoundError, match=r"no \.yaml or \.yml files"):
         load_catalog(tmp_path)
 
 
@@ -169,7 +215,9 @@ def test_unsafe_yaml_tags_are_refused(tmp_path: Path) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mlops_refs", *args], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_refs", *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_cli_validate_prints_problems_one_a_line_and_exits_1() -> None:
@@ -194,10 +242,15 @@ def test_cli_missing_catalog_is_one_line_without_traceback(tmp_path: Path) -> No
 
 def test_control_characters_that_no_format_can_carry_are_refused(tmp_path: Path) -> None:
     f = tmp_path / "ctrl.yaml"
-    f.write_text('collections:\n  - {id: c, kind: course, title: C}\nresources:\n'
-                 '  - {id: x, type: webpage, title: "form\\ffeed", url: "https://x.org", collections: [c],'
-                 ' note: "tab\\tand\\nnewline are fine"}\n', encoding="utf-8")
+    f.write_text(
+        "collections:\n  - {id: c, kind: course, title: C}\nresources:\n"
+        '  - {id: x, type: webpage, title: "form\\ffeed", url: "https://x.org", collections: [c],'
+        ' note: "tab\\tand\\nnewline are fine"}\n',
+        encoding="utf-8",
+    )
     assert problems_of(f) == [
-        f"{f}:4:35: resources[0].title: contains the control character U+000C, which no export format can "
-        "carry; remove it"
+        (
+            f"{f}:4:35: resources[0].title: contains the control character U+000C, which no export format can "
+            "carry; remove it"
+        )
     ]

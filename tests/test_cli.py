@@ -21,8 +21,9 @@ ALL_FILES = sorted(cls.default_filename for cls in default_registry.classes())
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mlops_refs", *args], capture_output=True, text=True,
-                          cwd=cwd, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_refs", *args], capture_output=True, text=True, cwd=cwd, check=False
+    )
 
 
 def test_export_writes_every_format_into_exports(tmp_path: Path) -> None:
@@ -64,26 +65,52 @@ def test_one_format_to_stdout_with_alias_and_option() -> None:
 
 
 def test_subsets_by_collection_type_and_tag() -> None:
-    items = json.loads(cli("export", "--catalog", GOOD, "-f", "csl-json", "-o", "-", "--collection", "week1").stdout)
-    assert [i["id"] for i in items] == ["vaswani2017attention", "paleyes2022challenges", "nakkiran2019deep",
-                                        "sigelman2010dapper"]
-    items = json.loads(cli("export", "--catalog", GOOD, "-f", "csl", "-o", "-", "--type", "software",
-                           "--type", "service").stdout)
+    items = json.loads(
+        cli("export", "--catalog", GOOD, "-f", "csl-json", "-o", "-", "--collection", "week1").stdout
+    )
+    assert [i["id"] for i in items] == [
+        "vaswani2017attention",
+        "paleyes2022challenges",
+        "nakkiran2019deep",
+        "sigelman2010dapper",
+    ]
+    items = json.loads(
+        cli(
+            "export", "--catalog", GOOD, "-f", "csl", "-o", "-", "--type", "software", "--type", "service"
+        ).stdout
+    )
     assert [i["id"] for i in items] == ["dvc", "dynamodb"]
     items = json.loads(cli("export", "--catalog", GOOD, "-f", "csl", "-o", "-", "--tag", "nlp").stdout)
     assert [i["id"] for i in items] == ["vaswani2017attention"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["-f", "docx"], "mlops-refs: error: unknown format 'docx'; known formats: biblatex, bibtex, csl-json, "
-                     "netscape, opml, ris, zotero-rdf\n"),
-    (["--collection", "nope"], "mlops-refs: error: unknown collection 'nope'; collections are: course, week1, "
-                               "week1-serving, week2, other\n"),
-    (["-f", "bibtex", "-O", "colour=red"], "mlops-refs: error: bibtex: unknown option colour; options are: "
-                                           "encoding, protect_capitals\n"),
-    (["-o", "x.bib"], "mlops-refs: error: -o/--output needs -f/--format; without -f every format goes into "
-                      "--out\n"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["-f", "docx"],
+            (
+                "mlops-refs: error: unknown format 'docx'; known formats: biblatex, bibtex, csl-json, "
+                "netscape, opml, ris, zotero-rdf\n"
+            ),
+        ),
+        (
+            ["--collection", "nope"],
+            (
+                "mlops-refs: error: unknown collection 'nope'; collections are: course, week1, "
+                "week1-serving, week2, other\n"
+            ),
+        ),
+        (
+            ["-f", "bibtex", "-O", "colour=red"],
+            "mlops-refs: error: bibtex: unknown option colour; options are: encoding, protect_capitals\n",
+        ),
+        (
+            ["-o", "x.bib"],
+            "mlops-refs: error: -o/--output needs -f/--format; without -f every format goes into --out\n",
+        ),
+    ],
+)
 def test_user_mistakes_are_one_line_errors(args: list[str], message: str, tmp_path: Path) -> None:
     result = cli("export", "--catalog", GOOD, *args, cwd=tmp_path)
     assert (result.returncode, result.stderr) == (2, message)

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from consumers import squash, typeset
 
+from consumers import squash, typeset
 from mlops_refs import dumps
 from mlops_refs.model import Catalog
 
@@ -15,12 +15,16 @@ pytestmark = pytest.mark.consumer
 
 # pdflatex notes that are not problems with the .bib file: nothing is allowed yet beyond these patterns.
 LOG_ALLOWED = [
-    re.compile(r"^Package: infwarerr .* Providing info/warning/error messages"),  # a package banner, no warning
+    re.compile(
+        r"^Package: infwarerr .* Providing info/warning/error messages"
+    ),  # a package banner, no warning
 ]
 
 
 def log_warnings(log: str) -> list[str]:
-    problem = re.compile(r"Warning|^!|LaTeX Error|Missing character|Undefined control sequence|Runaway argument")
+    problem = re.compile(
+        r"Warning|^!|LaTeX Error|Missing character|Undefined control sequence|Runaway argument"
+    )
     lines = [line for line in log.splitlines() if problem.search(line)]
     return [line for line in lines if not any(rx.search(line) for rx in LOG_ALLOWED)]
 
@@ -41,14 +45,18 @@ def check_entries_typeset(catalog: Catalog, pdf_text: str) -> None:
 
 @pytest.mark.parametrize("style", ["plain", "apalike"])
 @pytest.mark.parametrize("catalog_name", ["bundled_catalog", "evil_catalog", "good_catalog"])
-def test_bibtex_and_pdflatex_typeset_every_entry_cleanly(style: str, catalog_name: str, tmp_path: Path,
-                                                          request: pytest.FixtureRequest) -> None:
+def test_bibtex_and_pdflatex_typeset_every_entry_cleanly(
+    style: str, catalog_name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     catalog = request.getfixturevalue(catalog_name)
     result = typeset(tmp_path, dumps(catalog, "bibtex"), style=style)
     # plain.bst's @book takes an author or an editor, not both; the export keeps both so that Zotero and
     # biber still read the editors.
-    expected = {f"Warning--can't use both author and editor fields in {r.id}" for r in catalog.resources
-                if r.type == "book" and r.authors and r.editors}
+    expected = {
+        f"Warning--can't use both author and editor fields in {r.id}"
+        for r in catalog.resources
+        if r.type == "book" and r.authors and r.editors
+    }
     if style == "apalike":
         # apalike demands a year for every entry; undated pages and tools have none, and the catalog does not
         # invent one. Exactly those entries may warn, and nothing else.
@@ -62,8 +70,9 @@ def test_bibtex_and_pdflatex_typeset_every_entry_cleanly(style: str, catalog_nam
 
 
 @pytest.mark.parametrize("catalog_name", ["bundled_catalog", "evil_catalog", "good_catalog"])
-def test_biber_and_biblatex_typeset_every_entry_cleanly(catalog_name: str, tmp_path: Path,
-                                                        request: pytest.FixtureRequest) -> None:
+def test_biber_and_biblatex_typeset_every_entry_cleanly(
+    catalog_name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     catalog = request.getfixturevalue(catalog_name)
     result = typeset(tmp_path, dumps(catalog, "biblatex"), biblatex=True)
     assert not re.search(r"^(WARN|ERROR)", result.blg, re.M), result.blg
@@ -76,5 +85,7 @@ def test_biber_and_biblatex_typeset_every_entry_cleanly(catalog_name: str, tmp_p
 def test_utf8_bibtex_also_compiles(good_catalog: Catalog, tmp_path: Path) -> None:
     result = typeset(tmp_path, dumps(good_catalog, "bibtex", encoding="utf-8"), style="plain")
     assert re.findall(r"Warning--.*", result.blg) == [
-        "Warning--can't use both author and editor fields in beethoven-book"]
-    assert "Barroso" in result.pdf_text and "André" in result.pdf_text
+        "Warning--can't use both author and editor fields in beethoven-book"
+    ]
+    assert "Barroso" in result.pdf_text
+    assert "André" in result.pdf_text

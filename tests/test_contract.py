@@ -21,13 +21,16 @@ def test_exporter_declares_its_metadata(cls: type) -> None:
     assert cls.extension.startswith(".")
     assert cls.default_filename.endswith(cls.extension)
     assert "/" in cls.media_type
-    assert cls.description and "\n" not in cls.description
+    assert cls.description
+    assert "\n" not in cls.description
     assert cls.name not in cls.aliases
 
 
 @pytest.mark.parametrize("cls", EXPORTERS, ids=IDS)
 @pytest.mark.parametrize("catalog_name", ["good_catalog", "evil_catalog", "bundled_catalog"])
-def test_exporter_output_is_deterministic_utf8_lf(cls: type, catalog_name: str, request: pytest.FixtureRequest) -> None:
+def test_exporter_output_is_deterministic_utf8_lf(
+    cls: type, catalog_name: str, request: pytest.FixtureRequest
+) -> None:
     catalog = request.getfixturevalue(catalog_name)
     first = dumps(cls(), catalog)
     second = dumps(cls(), catalog)
@@ -40,4 +43,6 @@ def test_exporter_output_is_deterministic_utf8_lf(cls: type, catalog_name: str, 
 
 @pytest.mark.parametrize("cls", EXPORTERS, ids=IDS)
 def test_exporter_matches_its_golden_file(cls: type, good_catalog, golden) -> None:
-    golden(f"good{cls.extension}" if cls.name != "biblatex" else "good.biblatex.bib", dumps(cls(), good_catalog))
+    golden(
+        f"good{cls.extension}" if cls.name != "biblatex" else "good.biblatex.bib", dumps(cls(), good_catalog)
+    )

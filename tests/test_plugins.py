@@ -31,7 +31,7 @@ class MarkdownExporter(BaseExporter):
             stream.write(f"- [{resource.title}]({resource.url})\\n")
 '''
 
-PYPROJECT = '''
+PYPROJECT = """
 [build-system]
 requires = ["hatchling"]
 build-backend = "hatchling.build"
@@ -45,7 +45,7 @@ markdown = "mlops_refs_markdown:MarkdownExporter"
 
 [tool.hatch.build.targets.wheel]
 include = ["mlops_refs_markdown.py"]
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +55,23 @@ def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (src / "mlops_refs_markdown.py").write_text(PLUGIN_MODULE, encoding="utf-8")
     target = tmp_path_factory.mktemp("site")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-         "--target", str(target), str(src)], capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return target
 
@@ -80,21 +95,27 @@ def test_installed_plugin_is_seen_by_the_python_api(plugin_path: Path) -> None:
     code = "import mlops_refs; print(mlops_refs.formats()); print(mlops_refs.get_exporter('md').extension)"
     result = run_with(plugin_path, "-c", code)
     assert result.stdout.splitlines() == [
-        "['biblatex', 'bibtex', 'csl-json', 'markdown', 'netscape', 'opml', 'ris', 'zotero-rdf']", ".md"]
+        "['biblatex', 'bibtex', 'csl-json', 'markdown', 'netscape', 'opml', 'ris', 'zotero-rdf']",
+        ".md",
+    ]
 
 
 def test_a_plugin_that_fails_to_import_does_not_hide_the_others(tmp_path: Path) -> None:
     dist = tmp_path / "broken-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 1.0\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text("[mlops_refs.exporters]\nbroken = no_such_module:X\n",
-                                           encoding="utf-8")
+    (dist / "entry_points.txt").write_text(
+        "[mlops_refs.exporters]\nbroken = no_such_module:X\n", encoding="utf-8"
+    )
     formats = run_with(tmp_path, "-m", "mlops_refs", "formats")
-    assert formats.returncode == 0 and "bibtex" in formats.stdout
+    assert formats.returncode == 0
+    assert "bibtex" in formats.stdout
     good = str(Path(__file__).parent / "fixtures" / "good")
     result = run_with(tmp_path, "-m", "mlops_refs", "export", "--catalog", good, "-f", "broken", "-o", "-")
     assert result.returncode == 2
-    assert result.stderr.startswith("mlops-refs: error: the broken exporter failed to load (ModuleNotFoundError")
+    assert result.stderr.startswith(
+        "mlops-refs: error: the broken exporter failed to load (ModuleNotFoundError"
+    )
 
 
 def test_a_registry_can_be_built_from_classes_for_tests() -> None:

@@ -1,4 +1,4 @@
-"""mlops-refs: a validated catalog of MLOps course resources and exporters to the formats reference tools read."""
+"""mlops-refs: a validated catalog of MLOps course resources, exported to what reference tools read."""
 
 from __future__ import annotations
 

@@ -16,7 +16,9 @@ def bundled_path(name: str) -> Path:
     for candidate in (_PACKAGE / "_bundled" / name, _PACKAGE.parents[1] / name):
         if candidate.is_dir():
             return candidate
-    raise MlopsRefsError(f"the bundled {name}/ folder is missing from this installation; reinstall mlops-refs")
+    raise MlopsRefsError(
+        f"the bundled {name}/ folder is missing from this installation; reinstall mlops-refs"
+    )
 
 
 def schema_path() -> Path:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from .errors import CatalogError, MlopsRefsError, Problem
 from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
 from .validation import isbn_is_valid, schema_problems, url_problem
 from .yamlio import YamlDocument, read_yaml
+
 
 @dataclass(frozen=True)
 class _Entry:
@@ -48,7 +49,9 @@ def read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Prob
         if doc.data is None:
             continue  # an empty file adds nothing
         if not isinstance(doc.data, dict):
-            problems.append(doc.problem([], "a catalog file must be a mapping with catalog/collections/resources"))
+            problems.append(
+                doc.problem([], "a catalog file must be a mapping with catalog/collections/resources")
+            )
             continue
         docs.append(doc)
     return docs, problems
@@ -90,10 +93,15 @@ def _duplicates(entries: list[_Entry], field: str, what: str, normalise=lambda v
         key = normalise(value)
         if key in seen:
             first = seen[key]
-            where = f"{first.doc.file}:{first.doc.locate(first.path + (field,))[0]}"
+            where = f"{first.doc.file}:{first.doc.locate((*first.path, field))[0]}"
             owner = first.data.get("id", "?")
-            problems.append(e.problem(field, f"{what} {value!r} is already used by {owner!r} at {where}; "
-                                             "keep one entry and list all its collections there"))
+            problems.append(
+                e.problem(
+                    field,
+                    f"{what} {value!r} is already used by {owner!r} at {where}; "
+                    "keep one entry and list all its collections there",
+                )
+            )
         else:
             seen[key] = e
     return problems
@@ -102,8 +110,11 @@ def _duplicates(entries: list[_Entry], field: str, what: str, normalise=lambda v
 def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> list[Problem]:
     problems = []
     for extra in info[1:]:
-        problems.append(extra.problem(None, f"catalog metadata is already given in {info[0].doc.file}; "
-                                            "keep one 'catalog:' block"))
+        problems.append(
+            extra.problem(
+                None, f"catalog metadata is already given in {info[0].doc.file}; keep one 'catalog:' block"
+            )
+        )
     problems += _duplicates(collections, "id", "collection id")
     problems += _duplicates(resources, "id", "resource id")
     problems += _duplicates(resources, "doi", "DOI", str.lower)
@@ -114,7 +125,9 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
     for c in collections:
         parent = c.data.get("parent")
         if parent is not None and parent not in known:
-            problems.append(c.problem("parent", f"unknown collection {parent!r}; define it under 'collections:'"))
+            problems.append(
+                c.problem("parent", f"unknown collection {parent!r}; define it under 'collections:'")
+            )
         elif parent is not None:
             parents[c.data["id"]] = parent
     problems += _cycles(collections, parents)
@@ -125,17 +138,25 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
     for r in resources:
         for i, cid in enumerate(r.data["collections"]):
             if cid not in known:
-                problems.append(r.doc.problem((*r.path, "collections", i),
-                                              f"unknown collection {cid!r}; define it under 'collections:'"))
+                problems.append(
+                    r.doc.problem(
+                        (*r.path, "collections", i),
+                        f"unknown collection {cid!r}; define it under 'collections:'",
+                    )
+                )
         if why := url_problem(r.data["url"]):
             problems.append(r.problem("url", why))
         if "isbn" in r.data and not isbn_is_valid(r.data["isbn"]):
-            problems.append(r.problem("isbn", f"{r.data['isbn']!r} has a wrong check digit; copy the ISBN again"))
+            problems.append(
+                r.problem("isbn", f"{r.data['isbn']!r} has a wrong check digit; copy the ISBN again")
+            )
         for field in ("issued", "accessed"):
             if field in r.data and not _date_exists(r.data[field]):
                 problems.append(r.problem(field, f"{r.data[field]!r} is not a real calendar date"))
         if "arxiv_class" in r.data and "arxiv" not in r.data:
-            problems.append(r.problem("arxiv_class", "is set but 'arxiv' is not; add the arXiv id or remove it"))
+            problems.append(
+                r.problem("arxiv_class", "is set but 'arxiv' is not; add the arXiv id or remove it")
+            )
     return problems
 
 
@@ -147,9 +168,14 @@ def _control_characters(entries: list[_Entry]) -> list[Problem]:
     for e in entries:
         for path, value in _strings(e.data, ()):
             if match := _CONTROL.search(value):
-                problems.append(e.doc.problem((*e.path, *path), f"contains the control character "
-                                              f"U+{ord(match.group()):04X}, which no export format can carry; "
-                                              "remove it"))
+                problems.append(
+                    e.doc.problem(
+                        (*e.path, *path),
+                        f"contains the control character "
+                        f"U+{ord(match.group()):04X}, which no export format can carry; "
+                        "remove it",
+                    )
+                )
     return problems
 
 
@@ -174,15 +200,19 @@ def _cycles(collections: list[_Entry], parents: dict[str, str]) -> list[Problem]
         if chain[-1] in parents and parents[chain[-1]] == chain[0] and chain[0] not in reported:
             reported.update(chain)
             loop = " -> ".join([*chain, chain[0]])
-            problems.append(c.problem("parent", f"collections form a cycle: {loop}; one of them must be a root "
-                                                "or have another parent"))
+            problems.append(
+                c.problem(
+                    "parent",
+                    f"collections form a cycle: {loop}; one of them must be a root or have another parent",
+                )
+            )
     return problems
 
 
 def _date_exists(value: str | int) -> bool:
     parts = [int(p) for p in str(value).split("-")]
     try:
-        date(parts[0], *(parts[1:] + [1, 1])[:2])
+        date(parts[0], *([*parts[1:], 1, 1])[:2])
     except ValueError:
         return False
     return True
@@ -208,16 +238,36 @@ def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         maintainers=tuple(_person(p) for p in meta.get("maintainers", ())),
     )
     built_collections = [
-        Collection(id=d["id"], title=d["title"], kind=d["kind"], parent_id=d.get("parent"),
-                   summary=d.get("summary"), url=d.get("url"))
+        Collection(
+            id=d["id"],
+            title=d["title"],
+            kind=d["kind"],
+            parent_id=d.get("parent"),
+            summary=d.get("summary"),
+            url=d.get("url"),
+        )
         for d in (c.data for c in collections)
     ]
     built_resources = [_resource(r.data) for r in resources]
     return Catalog.build(catalog_info, built_collections, built_resources)
 
 
-_PLAIN_FIELDS = ("container", "publisher", "institution", "volume", "issue", "pages", "number", "doi", "arxiv",
-                 "arxiv_class", "isbn", "summary", "language", "note")
+_PLAIN_FIELDS = (
+    "container",
+    "publisher",
+    "institution",
+    "volume",
+    "issue",
+    "pages",
+    "number",
+    "doi",
+    "arxiv",
+    "arxiv_class",
+    "isbn",
+    "summary",
+    "language",
+    "note",
+)
 
 
 def _resource(d: dict[str, Any]) -> Resource:

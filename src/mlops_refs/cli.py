@@ -46,18 +46,35 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--catalog", help=catalog_help)
     export.add_argument("-f", "--format", help="one format name or alias (see 'mlops-refs formats')")
     export.add_argument("-o", "--output", help="output file for -f, or - for standard output")
-    export.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for every format (default: exports)")
+    export.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="folder for every format (default: exports)"
+    )
     export.add_argument("--collection", help="only this collection and its sub-collections")
-    export.add_argument("--type", dest="types", action="append", default=[], help="only resources of this type "
-                        "(repeatable)")
-    export.add_argument("--tag", dest="tags", action="append", default=[], help="only resources with this tag "
-                        "(repeatable)")
-    export.add_argument("-O", "--option", dest="options", action="append", default=[], metavar="NAME=VALUE",
-                        help="exporter option for -f, e.g. -O encoding=ascii (see 'mlops-refs formats')")
-    export.add_argument("--no-cache", action="store_true",
-                        help="parse and validate the catalog afresh instead of using the cache of an unchanged one")
-    export.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 naming each file in --out that differs from a fresh export")
+    export.add_argument(
+        "--type", dest="types", action="append", default=[], help="only resources of this type (repeatable)"
+    )
+    export.add_argument(
+        "--tag", dest="tags", action="append", default=[], help="only resources with this tag (repeatable)"
+    )
+    export.add_argument(
+        "-O",
+        "--option",
+        dest="options",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="exporter option for -f, e.g. -O encoding=ascii (see 'mlops-refs formats')",
+    )
+    export.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse and validate the catalog afresh instead of using the cache of an unchanged one",
+    )
+    export.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming each file in --out that differs from a fresh export",
+    )
     return parser
 
 
@@ -102,7 +119,9 @@ def _validate(path: str | None) -> int:
     types = Counter(r.type for r in catalog.resources)
     kinds = Counter(c.kind for c in catalog.collections)
     print(f"ok: {len(catalog.resources)} resources, {len(catalog.collections)} collections")
-    print("  resources: " + ", ".join(f"{n} {t}" for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0]))))
+    print(
+        "  resources: " + ", ".join(f"{n} {t}" for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0])))
+    )
     print("  collections: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     return 0
 
@@ -156,10 +175,14 @@ def _export(args: argparse.Namespace) -> int:
             catalog = catalog.subset(args.collection, args.types, args.tags)
         except KeyError:
             known = ", ".join(c.id for c in catalog.collections)
-            raise MlopsRefsError(f"unknown collection {args.collection!r}; collections are: {known}") from None
+            raise MlopsRefsError(
+                f"unknown collection {args.collection!r}; collections are: {known}"
+            ) from None
     if args.format:
         cls = default_registry.get_class(args.format)
-        jobs = [(cls(**_parse_options(cls, args.options)), args.output or str(args.out / cls.default_filename))]
+        jobs = [
+            (cls(**_parse_options(cls, args.options)), args.output or str(args.out / cls.default_filename))
+        ]
     else:
         jobs = [(cls(), str(args.out / cls.default_filename)) for cls in default_registry.classes()]
 

@@ -123,7 +123,15 @@ class Resource:
     @property
     def is_paper(self) -> bool:
         """True for scholarly writing (articles, papers, preprints, reports, books, theses)."""
-        return self.type in {"journal-article", "conference-paper", "preprint", "report", "book", "chapter", "thesis"}
+        return self.type in {
+            "journal-article",
+            "conference-paper",
+            "preprint",
+            "report",
+            "book",
+            "chapter",
+            "thesis",
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +175,16 @@ class Catalog:
         object.__setattr__(self, "_collections_by_id", MappingProxyType({c.id: c for c in self.collections}))
         object.__setattr__(self, "_resources_by_id", MappingProxyType({r.id: r for r in self.resources}))
 
-    def __reduce__(self) -> tuple[type[Catalog], tuple[CatalogInfo, tuple[Collection, ...], tuple[Resource, ...]]]:
+    def __reduce__(
+        self,
+    ) -> tuple[type[Catalog], tuple[CatalogInfo, tuple[Collection, ...], tuple[Resource, ...]]]:
         """Pickle the data only; the lookup tables are rebuilt on load."""
         return (Catalog, (self.info, self.collections, self.resources))
 
     @classmethod
-    def build(cls, info: CatalogInfo, collections: Iterable[Collection], resources: Iterable[Resource]) -> Catalog:
+    def build(
+        cls, info: CatalogInfo, collections: Iterable[Collection], resources: Iterable[Resource]
+    ) -> Catalog:
         """Assemble a catalog, filling each collection's children and members from the other side."""
         collections = list(collections)
         resources = list(resources)
@@ -185,7 +197,10 @@ class Catalog:
             for cid in r.collection_ids:
                 if cid in members:
                     members[cid].append(r.id)
-        resolved = [replace(c, child_ids=tuple(children[c.id]), resource_ids=tuple(members[c.id])) for c in collections]
+        resolved = [
+            replace(c, child_ids=tuple(children[c.id]), resource_ids=tuple(members[c.id]))
+            for c in collections
+        ]
         return cls(info, tuple(resolved), tuple(resources))
 
     def __len__(self) -> int:
@@ -262,7 +277,9 @@ class Catalog:
             root = self.collection(collection)
             subtree = {c.id for c in self.descendants(root)}
             keep_collections = tuple(c for c in self.collections if c.id in subtree)
-            keep_collections = tuple(replace(c, parent_id=None) if c.id == root.id else c for c in keep_collections)
+            keep_collections = tuple(
+                replace(c, parent_id=None) if c.id == root.id else c for c in keep_collections
+            )
         kept_ids = {c.id for c in keep_collections}
         resources = []
         for r in self.resources:

@@ -14,8 +14,15 @@ from .bundled import schema_path
 from .errors import Problem
 from .yamlio import YamlDocument
 
-_TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", int: "a number", float: "a number",
-               bool: "true/false", type(None): "nothing (null)"}
+_TYPE_NAMES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true/false",
+    type(None): "nothing (null)",
+}
 
 
 @cache
@@ -27,7 +34,7 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
 
 @cache
 def _fast_validator() -> Callable[[Any], Any]:
-    """The schema compiled to Python by fastjsonschema; the generated code is cached by the schema's digest."""
+    """The schema compiled to Python by fastjsonschema, the code cached under the schema's digest."""
     import hashlib
 
     from .cache import cache_dir
@@ -40,12 +47,14 @@ def _fast_validator() -> Callable[[Any], Any]:
         import fastjsonschema
 
         schema = dict(load_schema())
-        schema["$schema"] = "http://json-schema.org/draft-07/schema#"  # same keywords; fastjsonschema's newest
+        schema["$schema"] = (
+            "http://json-schema.org/draft-07/schema#"  # same keywords; fastjsonschema's newest
+        )
         code = fastjsonschema.compile_to_code(schema)
         _write_quietly(code_file, code)
-    entry = next(line[4:line.index("(")] for line in code.splitlines() if line.startswith("def "))
+    entry = next(line[4 : line.index("(")] for line in code.splitlines() if line.startswith("def "))
     namespace: dict[str, Any] = {}
-    exec(compile(code, str(code_file), "exec"), namespace)  # noqa: S102 - code we generated from our schema
+    exec(compile(code, str(code_file), "exec"), namespace)
     return namespace[entry]
 
 
@@ -92,7 +101,8 @@ def _explain(doc: YamlDocument, error: Any) -> list[Problem]:
         allowed = sorted(error.schema.get("properties", {}))
         extra = [k for k in value if k not in allowed]
         return [
-            doc.problem(path, f"unknown field {k!r}; allowed fields are: {', '.join(allowed)}", key=k) for k in extra
+            doc.problem(path, f"unknown field {k!r}; allowed fields are: {', '.join(allowed)}", key=k)
+            for k in extra
         ]
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
@@ -101,7 +111,11 @@ def _explain(doc: YamlDocument, error: Any) -> list[Problem]:
         choices = ", ".join(map(str, error.validator_value))
         return [doc.problem(path, f"{value!r} is not allowed; use one of: {choices}")]
     if kind == "type":
-        expected = error.validator_value if isinstance(error.validator_value, str) else "/".join(error.validator_value)
+        expected = (
+            error.validator_value
+            if isinstance(error.validator_value, str)
+            else "/".join(error.validator_value)
+        )
         got = _TYPE_NAMES.get(type(value), type(value).__name__)
         message = f"expected {expected}, got {got}"
         return [doc.problem(path, f"{message}: {value!r}" if not isinstance(value, dict | list) else message)]
@@ -154,7 +168,8 @@ def url_problem(url: str) -> str | None:
     bad = sorted({c for c in url if ord(c) < 33 or ord(c) > 126 or c in _NOT_IN_URLS})
     if bad:
         shown = " ".join(repr(c) for c in bad)
-        return f"contains {shown}, which a URL may not hold as is; percent-encode them (space is %20, ü is %C3%BC)"
+        hint = "percent-encode them (space is %20, ü is %C3%BC)"
+        return f"contains {shown}, which a URL may not hold as is; {hint}"
     if not parts.hostname:
         return "has no host name; write a full URL such as https://example.org/page"
     return None

@@ -111,7 +111,9 @@ def read_yaml(file: str, text: str) -> tuple[YamlDocument, list[Problem]]:
         data = None if root is None else _construct(loader, file, root, [], problems)
     except RecursionError:
         return YamlDocument(file, None, root), [
-            Problem(file, 1, 1, "", "YAML aliases refer to themselves or nest too deeply; expand them by hand")
+            Problem(
+                file, 1, 1, "", "YAML aliases refer to themselves or nest too deeply; expand them by hand"
+            )
         ]
     return YamlDocument(file, data, root), problems
 
@@ -144,8 +146,13 @@ def _construct(loader: Any, file: str, node: yaml.Node, path: list[PathPart], pr
             line, col = _position(key_node)
             before = first_seen[key].start_mark.line + 1
             problems.append(
-                Problem(file, line, col, format_path([*path, key]),
-                        f"duplicate key {key!r} (first set on line {before}); keep only one of them")
+                Problem(
+                    file,
+                    line,
+                    col,
+                    format_path([*path, key]),
+                    f"duplicate key {key!r} (first set on line {before}); keep only one of them",
+                )
             )
             continue
         first_seen[key] = key_node

@@ -85,7 +85,7 @@ def dumps(exporter: Exporter, catalog: Catalog) -> str:
 
 
 def dump(exporter: Exporter, catalog: Catalog, path: str | os.PathLike[str]) -> Path:
-    """Write the output to ``path`` atomically (temp file, then rename); earlier contents survive a failure."""
+    """Write the output to ``path`` atomically (temp file, then rename): a failure keeps the old file."""
     target = Path(path)
     atomic_write_text(target, dumps(exporter, catalog))
     return target
@@ -162,8 +162,10 @@ class Registry:
             if wanted == cls.extension.lstrip("."):
                 return cls
         if wanted in self.broken:
-            raise ExportError(f"the {wanted} exporter failed to load ({self.broken[wanted]}); reinstall the "
-                              "package that provides it")
+            raise ExportError(
+                f"the {wanted} exporter failed to load ({self.broken[wanted]}); reinstall the "
+                "package that provides it"
+            )
         raise UnknownFormatError(name, self.names())
 
     def get(self, name: str, **options: Any) -> Exporter:

@@ -41,26 +41,45 @@ BIBLATEX_TYPES = {
     "software": "software",
     "dataset": "dataset",
 }
-LANGIDS = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "pt": "portuguese",
-           "nl": "dutch", "ja": "japanese", "zh": "chinese", "ru": "russian"}
+LANGIDS = {
+    "en": "english",
+    "de": "german",
+    "fr": "french",
+    "es": "spanish",
+    "it": "italian",
+    "pt": "portuguese",
+    "nl": "dutch",
+    "ja": "japanese",
+    "zh": "chinese",
+    "ru": "russian",
+}
 
 
 @dataclass(frozen=True)
 class BibTeXOptions(Options):
-    encoding: str = field(default="ascii", metadata={
-        "choices": ("ascii", "utf-8"),
-        "help": "ascii: non-ASCII as LaTeX commands (classic bibtex + pdflatex); utf-8: keep UTF-8",
-    })
-    protect_capitals: bool = field(default=True, metadata={
-        "help": "brace words with capitals so sentence-casing styles keep them (BERT, TensorFlow)",
-    })
+    encoding: str = field(
+        default="ascii",
+        metadata={
+            "choices": ("ascii", "utf-8"),
+            "help": "ascii: non-ASCII as LaTeX commands (classic bibtex + pdflatex); utf-8: keep UTF-8",
+        },
+    )
+    protect_capitals: bool = field(
+        default=True,
+        metadata={
+            "help": "brace words with capitals so sentence-casing styles keep them (BERT, TensorFlow)",
+        },
+    )
 
 
 @dataclass(frozen=True)
 class BibLaTeXOptions(Options):
-    protect_capitals: bool = field(default=True, metadata={
-        "help": "brace words with capitals so styles that sentence-case keep them",
-    })
+    protect_capitals: bool = field(
+        default=True,
+        metadata={
+            "help": "brace words with capitals so styles that sentence-case keep them",
+        },
+    )
 
 
 def _name(person: Person, ascii_only: bool) -> str:
@@ -145,7 +164,9 @@ class BibTeXExporter(_BibBase):
     aliases: ClassVar[tuple[str, ...]] = ("bib",)
     extension: ClassVar[str] = ".bib"
     media_type: ClassVar[str] = "application/x-bibtex"
-    description: ClassVar[str] = "Classic BibTeX for bibtex + pdflatex, Zotero and JabRef (ASCII with LaTeX escapes)."
+    description: ClassVar[str] = (
+        "Classic BibTeX for bibtex + pdflatex, Zotero and JabRef (ASCII with LaTeX escapes)."
+    )
     default_filename: ClassVar[str] = "mlops-refs.bib"
     Options = BibTeXOptions
 
@@ -213,7 +234,9 @@ class BibLaTeXExporter(_BibBase):
     aliases: ClassVar[tuple[str, ...]] = ("biber",)
     extension: ClassVar[str] = ".bib"
     media_type: ClassVar[str] = "application/x-bibtex"
-    description: ClassVar[str] = "BibLaTeX for biber: UTF-8, @online/@software/@report, ISO dates, arXiv eprints."
+    description: ClassVar[str] = (
+        "BibLaTeX for biber: UTF-8, @online/@software/@report, ISO dates, arXiv eprints."
+    )
     default_filename: ClassVar[str] = "mlops-refs.biblatex.bib"
     Options = BibLaTeXOptions
 
@@ -227,9 +250,19 @@ class BibLaTeXExporter(_BibBase):
             fields.append(("editor", "{" + names(r.editors, False) + "}"))
         fields.append(("title", self.title(r.title)))
         if r.container:
-            container_field = {"article": "journaltitle", "inproceedings": "booktitle", "incollection": "booktitle"}
-            fields.append((container_field.get(entry_type, "organization" if entry_type == "online" else
-                                               "howpublished"), self.text(r.container)))
+            container_field = {
+                "article": "journaltitle",
+                "inproceedings": "booktitle",
+                "incollection": "booktitle",
+            }
+            fields.append(
+                (
+                    container_field.get(
+                        entry_type, "organization" if entry_type == "online" else "howpublished"
+                    ),
+                    self.text(r.container),
+                )
+            )
         if entry_type == "report":
             fields.append(("type", "{techreport}"))
         if entry_type == "thesis":
