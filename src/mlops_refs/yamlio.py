@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -35,16 +35,32 @@ _SCALARS = {
     "tag:yaml.org,2002:float": yaml.constructor.SafeConstructor.construct_yaml_float,
 }
 
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
 
 @dataclass(frozen=True)
 class YamlDocument:
-    """Plain data read from one file, with the means to point back into the text."""
+    """Plain data read from one file, with the means to point back into the text.
+
+    The node tree that knows where each value stands is composed again only when a problem must be located,
+    so a large catalog does not keep one in memory per file.
+    """
 
     file: str
     data: Any
-    root: yaml.Node | None
+    text: str = field(repr=False, compare=False)
+    _nodes: list[yaml.Node | None] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def root(self) -> yaml.Node | None:
+        """The composed node tree of the text (None for an empty or unreadable one)."""
+        if not self._nodes:
+            try:
+                self._nodes.append(_compose(self.text))
+            except yaml.YAMLError:
+                self._nodes.append(None)
+        return self._nodes[0]
 
     def locate(self, path: Sequence[PathPart], key: str | None = None) -> tuple[int, int]:
         """1-based (line, column) of the value at ``path``, or of its ``key`` when given."""
@@ -90,32 +106,37 @@ def _child(node: yaml.Node | None, part: PathPart) -> tuple[yaml.Node, yaml.Node
     return None
 
 
-def read_yaml(file: str, text: str) -> tuple[YamlDocument, list[Problem]]:
-    """Parse one YAML document; syntax errors and duplicate keys come back as problems."""
+def _compose(text: str) -> yaml.Node | None:
     loader = _Loader(text)
     try:
-        root = loader.get_single_node()
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def read_yaml(file: str, text: str) -> tuple[YamlDocument, list[Problem]]:
+    """Parse one YAML document; syntax errors and duplicate keys come back as problems."""
+    try:
+        root = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(p for p in (exc.context, exc.problem) if p)
-        return YamlDocument(file, None, None), [
+        return YamlDocument(file, None, text), [
             Problem(file, line, col, "", f"YAML syntax error: {what}; fix the indentation or quoting there")
         ]
     except yaml.YAMLError as exc:
-        return YamlDocument(file, None, None), [Problem(file, 1, 1, "", f"YAML error: {exc}")]
-    finally:
-        loader.dispose()
+        return YamlDocument(file, None, text), [Problem(file, 1, 1, "", f"YAML error: {exc}")]
     problems: list[Problem] = []
     try:
-        data = None if root is None else _construct(loader, file, root, [], problems)
+        data = None if root is None else _construct(_CONSTRUCTOR, file, root, [], problems)
     except RecursionError:
-        return YamlDocument(file, None, root), [
+        return YamlDocument(file, None, text), [
             Problem(
                 file, 1, 1, "", "YAML aliases refer to themselves or nest too deeply; expand them by hand"
             )
         ]
-    return YamlDocument(file, data, root), problems
+    return YamlDocument(file, data, text), problems
 
 
 def _construct(loader: Any, file: str, node: yaml.Node, path: list[PathPart], problems: list[Problem]) -> Any:
