@@ -106,8 +106,8 @@ def test_schema_errors_are_all_reported_with_location_and_advice() -> None:
             '"YYYY-MM-DD"'
         ),
         (
-            f"{f}:13:9: resources[0].authors[0]: {{'family': 'Doe', 'literal': 'Doe Inc.'}} is not valid: give a "
-            "person as {family: ..., given: ...} or an organisation as {literal: ...}"
+            f"{f}:13:9: resources[0].authors[0]: {{'family': 'Doe', 'literal': 'Doe Inc.'}} is not valid: an "
+            "organisation is {literal: ...} alone; give a person as {family: ..., given: ...}"
         ),
         (
             f"{f}:14:5: resources[0].colour: unknown field 'colour'; allowed fields are: accessed, arxiv, "

@@ -126,12 +126,15 @@ def assert_item_equals_resource(item: dict[str, Any], r: Resource) -> None:
         assert custom.get("arxiv") == r.arxiv
 
 
-def test_text_is_utf8_pretty_printed_with_a_final_newline(evil_catalog: Catalog) -> None:
+def test_text_is_utf8_one_item_a_line_with_a_final_newline(evil_catalog: Catalog) -> None:
     text = dumps(CslJsonExporter(), evil_catalog)
     assert "日本語のタイトル" in text
     assert "\\u" not in text
-    assert text.startswith('[\n  {\n    "id": "evil-specials",\n    "type": "article-journal",')
-    assert text.endswith("]\n")
+    lines = text.splitlines()
+    assert lines[0] == "["
+    assert lines[-1] == "]"
+    assert [json.loads(line.rstrip(","))["id"] for line in lines[1:-1]] == [r.id for r in evil_catalog.resources]
+    assert lines[1].startswith('{"id": "evil-specials", "type": "article-journal",')
 
 
 def test_arxiv_preprint_follows_zoteros_convention(good_catalog: Catalog) -> None:

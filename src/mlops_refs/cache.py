@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .bundled import catalog_files, data_path, schema_path
+from .gcpause import gc_paused
 from .model import Catalog
 
 CACHE_ENV = "MLOPS_REFS_CACHE_DIR"
@@ -46,7 +47,7 @@ def load_catalog_cached(path: str | os.PathLike[str] | None = None) -> Catalog:
     entry = cache_dir() / (hashlib.sha256(location.encode()).hexdigest()[:32] + ".pickle")
     key = content_key(files)
     try:
-        with open(entry, "rb") as fh:
+        with open(entry, "rb") as fh, gc_paused():
             stored_key, catalog = pickle.load(fh)
         if stored_key == key and isinstance(catalog, Catalog):
             return catalog

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +11,7 @@ from typing import Any
 
 from .bundled import catalog_files
 from .errors import CatalogError, MlopsRefsError, Problem
+from .gcpause import gc_paused
 from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
 from .validation import isbn_is_valid, schema_problems, url_problem
 from .yamlio import YamlDocument, read_yaml
@@ -59,6 +59,11 @@ def read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Prob
 
 def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     """Load and validate a catalog: the bundled one by default, else a YAML file or a folder of them."""
+    with gc_paused():  # parsing builds millions of acyclic objects; collecting during it only costs time
+        return _load(path)
+
+
+def _load(path: str | os.PathLike[str] | None) -> Catalog:
     docs, problems = read_documents(catalog_files(path))
     for doc in docs:
         problems.extend(schema_problems(doc))
@@ -131,7 +136,6 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         elif parent is not None:
             parents[c.data["id"]] = parent
     problems += _cycles(collections, parents)
-    problems += _control_characters(info + collections + resources)
     for c in collections:
         if "url" in c.data and (why := url_problem(c.data["url"])):
             problems.append(c.problem("url", why))
@@ -158,36 +162,6 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
                 r.problem("arxiv_class", "is set but 'arxiv' is not; add the arXiv id or remove it")
             )
     return problems
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _control_characters(entries: list[_Entry]) -> list[Problem]:
-    problems = []
-    for e in entries:
-        for path, value in _strings(e.data, ()):
-            if match := _CONTROL.search(value):
-                problems.append(
-                    e.doc.problem(
-                        (*e.path, *path),
-                        f"contains the control character "
-                        f"U+{ord(match.group()):04X}, which no export format can carry; "
-                        "remove it",
-                    )
-                )
-    return problems
-
-
-def _strings(value: Any, path: tuple[str | int, ...]) -> Iterable[tuple[tuple[str | int, ...], str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _strings(v, (*path, i))
 
 
 def _cycles(collections: list[_Entry], parents: dict[str, str]) -> list[Problem]:

@@ -153,7 +153,7 @@ def isbn_is_valid(isbn: str) -> bool:
     return False
 
 
-_NOT_IN_URLS = frozenset('"<>\\^`{|}')
+_NOT_IN_URLS = re.compile(r'[\x00-\x20\x7f-\U0010ffff"<>\\^`{|}]')
 
 
 def url_problem(url: str) -> str | None:
@@ -165,8 +165,8 @@ def url_problem(url: str) -> str | None:
         return f"cannot be parsed as a URL ({exc})"
     if parts.scheme.lower() not in {"http", "https"}:
         return f"uses the {parts.scheme or 'missing'}: scheme; only http:// and https:// URLs are allowed"
-    bad = sorted({c for c in url if ord(c) < 33 or ord(c) > 126 or c in _NOT_IN_URLS})
-    if bad:
+    if _NOT_IN_URLS.search(url):
+        bad = sorted(set(_NOT_IN_URLS.findall(url)))
         shown = " ".join(repr(c) for c in bad)
         hint = "percent-encode them (space is %20, ü is %C3%BC)"
         return f"contains {shown}, which a URL may not hold as is; {hint}"

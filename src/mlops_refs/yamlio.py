@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ _SCALARS = {
 }
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
 
@@ -141,6 +143,19 @@ def read_yaml(file: str, text: str) -> tuple[YamlDocument, list[Problem]]:
 
 def _construct(loader: Any, file: str, node: yaml.Node, path: list[PathPart], problems: list[Problem]) -> Any:
     if isinstance(node, yaml.ScalarNode):
+        if node.style == '"' and _CONTROL.search(node.value):  # only a double-quoted escape can write one
+            line, col = _position(node)
+            char = _CONTROL.search(node.value).group()  # type: ignore[union-attr]
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    col,
+                    format_path(path),
+                    f"contains the control character "
+                    f"U+{ord(char):04X}, which no export format can carry; remove it",
+                )
+            )
         build = _SCALARS.get(node.tag)
         if build is None:
             line, col = _position(node)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import ExportError, ExportOptionError, UnknownFormatError
+from ..gcpause import gc_paused
 from ..model import Catalog
 
 ENTRY_POINT_GROUP = "mlops_refs.exporters"
@@ -80,7 +81,8 @@ def option_help(exporter: type) -> list[tuple[str, Any, str]]:
 def dumps(exporter: Exporter, catalog: Catalog) -> str:
     """The exporter's output as a string."""
     buffer = io.StringIO(newline="")
-    exporter.write(catalog, buffer)
+    with gc_paused():
+        exporter.write(catalog, buffer)
     return buffer.getvalue()
 
 

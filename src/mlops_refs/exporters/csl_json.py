@@ -55,10 +55,13 @@ class CslJsonExporter(BaseExporter):
     Options = CslJsonOptions
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
-        """Write the whole catalog as a CSL-JSON array, one item per resource in catalog order."""
-        items = [self.item(resource) for resource in catalog.resources]
-        stream.write(json.dumps(items, ensure_ascii=False, indent=2))
-        stream.write("\n")
+        """Write the whole catalog as a CSL-JSON array, one item per line, in catalog order.
+
+        One item a line keeps diffs readable and lets the C JSON encoder do the work (``indent`` would not).
+        """
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        lines = ",\n".join(encode(self.item(resource)) for resource in catalog.resources)
+        stream.write(f"[\n{lines}\n]\n" if lines else "[]\n")
 
     def item(self, r: Resource) -> dict[str, Any]:
         """The CSL item for one resource, keys in a fixed order."""

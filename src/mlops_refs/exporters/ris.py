@@ -55,6 +55,10 @@ class RisOptions(Options):
     )
 
 
+# What str.splitlines() splits on.
+LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 class RisExporter(BaseExporter):
     name: ClassVar[str] = "ris"
     aliases: ClassVar[tuple[str, ...]] = ()
@@ -121,4 +125,8 @@ def _date(date: PartialDate) -> str:
 
 def _fold(value: str | None) -> str:
     """The value on one line: every line break (any Unicode kind) and surrounding blanks become one space."""
+    if not value:
+        return ""
+    if not LINE_BREAKS.search(value):
+        return value.strip()
     return " ".join(part.strip() for part in (value or "").splitlines() if part.strip())

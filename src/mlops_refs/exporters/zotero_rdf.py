@@ -16,6 +16,7 @@ importer ("RDF.js") reads back:
 from __future__ import annotations
 
 import html
+from functools import cache
 from typing import IO, ClassVar
 
 from lxml import etree
@@ -36,6 +37,7 @@ NAMESPACES = {
 }
 
 
+@cache
 def qname(prefixed: str) -> str:
     """Clark notation for a prefixed name: 'dc:title' -> '{http://purl.org/dc/elements/1.1/}title'."""
     prefix, local = prefixed.split(":")
@@ -91,7 +93,9 @@ class ZoteroRdfExporter(BaseExporter):
 
 def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
     """Append a child element; ``about``/``resource`` keyword attributes become rdf:about/rdf:resource."""
-    element = etree.SubElement(parent, qname(tag), {qname(f"rdf:{k}"): v for k, v in attrs.items()})
+    element = etree.SubElement(parent, qname(tag))
+    for key, value in attrs.items():
+        element.set(qname(f"rdf:{key}"), value)
     if text is not None:
         element.text = text
     return element
