@@ -335,3 +335,11 @@ def test_collections_shaped_as_in_a_real_zotero_export(zotero_sample: str, good_
     about = re.compile(r'<z:Collection rdf:about="#collection_\d+">')
     assert about.search(export(good_catalog))
     assert about.search(zotero_sample)
+
+
+def test_batched_writing_gives_the_bytes_of_one_tree(bundled_catalog, monkeypatch) -> None:
+    from mlops_refs.exporters import zotero_rdf
+
+    whole = dumps(ZoteroRdfExporter(), bundled_catalog)
+    monkeypatch.setattr(zotero_rdf, "BATCH", 3)
+    assert dumps(ZoteroRdfExporter(), bundled_catalog) == whole

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections import Counter
@@ -163,7 +164,8 @@ def _parse_options(cls: type, pairs: list[str]) -> dict[str, Any]:
 
 def _export(args: argparse.Namespace) -> int:
     from .errors import MlopsRefsError
-    from .exporters import atomic_write_text, default_registry, dumps
+    from .exporters import default_registry, dumps, staged_files
+    from .gcpause import gc_paused
 
     if args.output and not args.format:
         raise MlopsRefsError("-o/--output needs -f/--format; without -f every format goes into --out")
@@ -199,12 +201,16 @@ def _export(args: argparse.Namespace) -> int:
             print(f"ok: {len(jobs)} file(s) up to date")
         return 1 if stale else 0
 
-    rendered = [(dumps(exporter, catalog), target) for exporter, target in jobs]  # all or nothing
-    for text, target in rendered:
-        if target == "-":
-            sys.stdout.buffer.write(text.encode("utf-8"))
-            sys.stdout.flush()
-        else:
-            atomic_write_text(Path(target), text)
+    with staged_files() as staged, gc_paused():  # every file is replaced, or none is
+        for exporter, target in jobs:
+            if target == "-":
+                out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
+                exporter.write(catalog, out)
+                out.flush()
+                out.detach()
+            else:
+                exporter.write(catalog, staged.open(Path(target)))
+    for _exporter, target in jobs:
+        if target != "-":
             print(f"wrote {target} ({len(catalog.resources)} resources)", file=sys.stderr)
     return 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -88,24 +89,53 @@ def dumps(exporter: Exporter, catalog: Catalog) -> str:
 
 def dump(exporter: Exporter, catalog: Catalog, path: str | os.PathLike[str]) -> Path:
     """Write the output to ``path`` atomically (temp file, then rename): a failure keeps the old file."""
-    target = Path(path)
-    atomic_write_text(target, dumps(exporter, catalog))
-    return target
+    with staged_files() as staged, gc_paused():
+        exporter.write(catalog, staged.open(Path(path)))
+    return Path(path)
 
 
-def atomic_write_text(target: Path, text: str) -> None:
-    """Replace ``target`` with UTF-8 ``text`` (LF kept as written) in one rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+class StagedFiles:
+    """Text files written beside their targets, then renamed into place together, or not at all."""
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[IO[str], Path, Path]] = []
+
+    def open(self, target: Path) -> IO[str]:
+        """A UTF-8 text stream (LF kept as written) that will replace ``target`` on commit."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        stream = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self._staged.append((stream, tmp, target))
+        return stream
+
+    def commit(self) -> None:
+        """Close every staged file and rename it over its target."""
+        for stream, tmp, target in self._staged:
+            stream.close()
+            os.chmod(tmp, _file_mode(target))
+        for _stream, tmp, target in self._staged:
+            os.replace(tmp, target)
+        self._staged.clear()
+
+    def discard(self) -> None:
+        """Close and delete every staged file; the targets stay as they were."""
+        for stream, tmp, _target in self._staged:
+            stream.close()
+            tmp.unlink(missing_ok=True)
+        self._staged.clear()
+
+
+@contextmanager
+def staged_files() -> Iterator[StagedFiles]:
+    """Stage files in the block; commit them all if it succeeds, discard them all if it raises."""
+    staged = StagedFiles()
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
+        yield staged
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        staged.discard()
         raise
+    staged.commit()
 
 
 def _file_mode(target: Path) -> int:

@@ -60,8 +60,11 @@ class CslJsonExporter(BaseExporter):
         One item a line keeps diffs readable and lets the C JSON encoder do the work (``indent`` would not).
         """
         encode = json.JSONEncoder(ensure_ascii=False).encode
-        lines = ",\n".join(encode(self.item(resource)) for resource in catalog.resources)
-        stream.write(f"[\n{lines}\n]\n" if lines else "[]\n")
+        separator = "[\n"
+        for resource in catalog.resources:
+            stream.write(separator + encode(self.item(resource)))
+            separator = ",\n"
+        stream.write("[]\n" if separator == "[\n" else "\n]\n")
 
     def item(self, r: Resource) -> dict[str, Any]:
         """The CSL item for one resource, keys in a fixed order."""

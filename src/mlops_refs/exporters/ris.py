@@ -71,8 +71,10 @@ class RisExporter(BaseExporter):
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
         """Write the whole catalog as RIS, one record per resource in catalog order."""
         newline = "\r\n" if self.options.crlf else "\n"
-        records = [newline.join(f"{tag}  - {value}" for tag, value in _tags(r)) for r in catalog.resources]
-        stream.write((newline * 2).join(records) + newline)
+        separator = ""
+        for r in catalog.resources:
+            stream.write(separator + newline.join(f"{tag}  - {value}" for tag, value in _tags(r)) + newline)
+            separator = newline
 
 
 def _tags(r: Resource) -> Iterator[tuple[str, str]]:

@@ -16,7 +16,7 @@ importer ("RDF.js") reads back:
 from __future__ import annotations
 
 import html
-from functools import cache
+from functools import cache, partial
 from typing import IO, ClassVar
 
 from lxml import etree
@@ -64,6 +64,8 @@ ZOTERO_TYPES: dict[str, tuple[str, str | None, str | None]] = {
     "dataset": ("dataset", None, None),
 }
 
+BATCH = 2000  # nodes built and serialised together
+
 # The importer reads bib:authors only for types whose creators include "author".
 AUTHOR_ROLE = {"computerProgram": "z:programmers", "videoRecording": "z:directors"}
 NO_LANGUAGE_FIELD = {"computerProgram"}
@@ -81,14 +83,31 @@ class ZoteroRdfExporter(BaseExporter):
         """Write the whole catalog as Zotero RDF/XML."""
         root = etree.Element(qname("rdf:RDF"), nsmap=NAMESPACES)
         abouts = {r.id: f"#item_{n}" for n, r in enumerate(catalog.resources, start=1)}
-        for n, resource in enumerate(catalog.resources, start=1):
-            add_item(root, resource, n)
         walk = list(catalog.walk())
         collection_abouts = {c.id: f"#collection_{n}" for n, (c, _depth) in enumerate(walk, start=1)}
-        for collection, _depth in walk:
-            add_collection(root, catalog, collection, collection_abouts, abouts)
-        etree.indent(root, space="    ")
-        stream.write(etree.tostring(root, encoding="unicode") + "\n")
+        adders = [
+            partial(add_item, root, resource, n) for n, resource in enumerate(catalog.resources, start=1)
+        ]
+        adders += [partial(add_collection, root, catalog, c, collection_abouts, abouts) for c, _depth in walk]
+        # The document is built and written a batch of nodes at a time, so a large catalog never holds the
+        # whole tree in memory; the bytes are the same as one tree serialised at once.
+        stream.write(_start_tag(root))
+        for start in range(0, len(adders), BATCH):
+            for add in adders[start : start + BATCH]:
+                add()
+            etree.indent(root, space="    ")
+            text = etree.tostring(root, encoding="unicode")
+            stream.write(text[text.index(">") + 1 : text.rindex("</")].rstrip("\n"))
+            root.clear()
+        stream.write("\n</rdf:RDF>\n")
+
+
+def _start_tag(root: etree._Element) -> str:
+    """The root's start tag with its namespace declarations, as lxml writes it."""
+    probe = etree.SubElement(root, qname("z:probe"))
+    text = etree.tostring(root, encoding="unicode")
+    root.remove(probe)
+    return text[: text.index(">") + 1]
 
 
 def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
