@@ -1,9 +1,9 @@
 """Seeded synthetic catalogs in the mlops-refs YAML format, shaped like the bundled catalog, at any size.
 
-Each generated resource copies the *shape* of a bundled resource picked at random (its type, which fields it has,
-how many authors and which of them are organisations, date precisions, tag and collection counts, text lengths,
-where it holds non-ASCII text or TeX specials) and fills it with fresh synthetic content. The field mix of the
-output therefore matches the bundled catalog's in expectation, and ``--compare`` prints both side by side.
+Each generated resource copies the *shape* of a bundled resource picked at random (its type, which fields it
+has, how many authors and which of them are organisations, date precisions, tag and collection counts, text
+lengths, where it holds non-ASCII text or TeX specials) and fills it with fresh synthetic content. The field
+mix of the output therefore matches the bundled catalog's in expectation (``--compare`` shows both).
 
     python benchmarks/generate.py --size 10000 --seed 1 --out DIR
     mlops-refs validate DIR
@@ -24,7 +24,7 @@ import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,25 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
 
 RESOURCES_PER_FILE = 1000
-PLAIN_FIELDS = ("container", "publisher", "institution", "volume", "issue", "pages", "number", "doi", "arxiv",
-                "arxiv_class", "isbn", "summary", "language", "note")
-PAPER_TYPES = frozenset({"journal-article", "conference-paper", "preprint", "report", "book", "chapter", "thesis"})
+PLAIN_FIELDS = (
+    "container",
+    "publisher",
+    "institution",
+    "volume",
+    "issue",
+    "pages",
+    "number",
+    "doi",
+    "arxiv",
+    "arxiv_class",
+    "isbn",
+    "summary",
+    "language",
+    "note",
+)
+PAPER_TYPES = frozenset(
+    {"journal-article", "conference-paper", "preprint", "report", "book", "chapter", "thesis"}
+)
 TEX_SPECIALS = re.compile(r"[\\{}%&#_$^~<>|]")
 
 
@@ -46,9 +62,9 @@ def _non_ascii(text: str | None) -> bool:
     return text is not None and not text.isascii()
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Shapes measured from a loaded catalog
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -82,21 +98,23 @@ def shapes_of(catalog: Any) -> list[Shape]:
     kinds = {c.id: c.kind for c in catalog.collections}
     out = []
     for r in catalog.resources:
-        out.append(Shape(
-            type=r.type,
-            authors=tuple(_person_shape(p) for p in r.authors),
-            editors=tuple(_person_shape(p) for p in r.editors),
-            issued=0 if r.issued is None else len(r.issued.parts),
-            accessed=0 if r.accessed is None else len(r.accessed.parts),
-            fields=frozenset(f for f in PLAIN_FIELDS if getattr(r, f) is not None),
-            tags=len(r.tags),
-            collection_kinds=tuple(kinds[c] for c in r.collection_ids),
-            title_len=len(r.title),
-            summary_len=len(r.summary or ""),
-            note_len=len(r.note or ""),
-            non_ascii=frozenset(f for f in ("title", "summary", "note") if _non_ascii(getattr(r, f))),
-            note_specials=bool(r.note and TEX_SPECIALS.search(r.note)),
-        ))
+        out.append(
+            Shape(
+                type=r.type,
+                authors=tuple(_person_shape(p) for p in r.authors),
+                editors=tuple(_person_shape(p) for p in r.editors),
+                issued=0 if r.issued is None else len(r.issued.parts),
+                accessed=0 if r.accessed is None else len(r.accessed.parts),
+                fields=frozenset(f for f in PLAIN_FIELDS if getattr(r, f) is not None),
+                tags=len(r.tags),
+                collection_kinds=tuple(kinds[c] for c in r.collection_ids),
+                title_len=len(r.title),
+                summary_len=len(r.summary or ""),
+                note_len=len(r.note or ""),
+                non_ascii=frozenset(f for f in ("title", "summary", "note") if _non_ascii(getattr(r, f))),
+                note_specials=bool(r.note and TEX_SPECIALS.search(r.note)),
+            )
+        )
     return out
 
 
@@ -138,7 +156,9 @@ def profile(catalog: Any) -> dict[str, Any]:
         "author_count": dist(len(r.authors) for r in rs),
         "tag_count": dist(len(r.tags) for r in rs),
         "collections_per_resource": dist(len(r.collection_ids) for r in rs),
-        "organisation_share_of_names": round(sum(p.literal is not None for p in people) / (len(people) or 1), 4),
+        "organisation_share_of_names": round(
+            sum(p.literal is not None for p in people) / (len(people) or 1), 4
+        ),
         "non_ascii_share": {
             "title": share(sum(_non_ascii(r.title) for r in rs)),
             "summary": share(sum(_non_ascii(r.summary) for r in rs)),
@@ -147,8 +167,11 @@ def profile(catalog: Any) -> dict[str, Any]:
             "any_text": share(sum(any(_non_ascii(v) for v in _texts(r)) for r in rs)),
         },
         "mean_length": {
-            f: round(sum(len(getattr(r, f) or "") for r in rs if getattr(r, f)) / (sum(1 for r in rs if getattr(r, f))
-                                                                                     or 1), 1)
+            f: round(
+                sum(len(getattr(r, f) or "") for r in rs if getattr(r, f))
+                / (sum(1 for r in rs if getattr(r, f)) or 1),
+                1,
+            )
             for f in ("title", "summary", "note")
         },
     }
@@ -160,125 +183,137 @@ def _texts(r: Any) -> Iterable[str | None]:
         yield from (p.family, p.given, p.particle, p.suffix, p.literal)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Vocabulary
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
-GIVEN = ("Andrew", "Neil D.", "Emily", "Raj", "Mei", "Daniel", "Sarah", "Tobias", "Priya", "Marco", "Wei", "Hannah",
-         "Carlos", "Yuki", "Olga", "Ahmed", "Laura", "Peter", "Ana", "Kwame", "Lucas", "Chloe", "Ivan", "Fatima",
-         "Benjamin H.", "D.", "J. M.", "Irene", "Gautam", "Alexandra", "Sven", "Nadia", "Tom", "Grace", "Omar")
-FAMILY = ("Smith", "Chen", "Kumar", "Nguyen", "Garcia", "Lawrence", "Sculley", "Howard", "Zhang", "Wang", "Brown",
-          "Patel", "Kim", "Rossi", "Novak", "Okafor", "Schmidt", "Tanaka", "Ivanova", "Silva", "Cohen", "Martin",
-          "Andersson", "Lee", "Murphy", "O'Brien", "Katsiapis", "Polyzotis", "Breck", "Baylor", "Hazelwood")
-GIVEN_NON_ASCII = ("José", "François", "Zoë", "Łukasz", "Søren", "Théo", "Noé", "Seán", "Jürgen", "Ângela",
-                   "Dmitrij", "Çağla", "Øyvind", "Renée", "Đorđe", "Ваня", "Γιώργος", "伟", "Ayşe", "Bjørn")
-FAMILY_NON_ASCII = ("Müller", "García", "Dvořák", "Ó hÉigeartaigh", "Schütt", "Nguyễn", "Çelik", "Kowalczyk-Żak",
-                    "Lefèvre", "Håkansson", "Barroso", "Crespo-Gómez", "Иванов", "Παπαδόπουλος", "李", "Sánchez",
-                    "Gößling", "Ångström", "Jiménez", "Öztürk")
-PARTICLES = ("van", "de", "von", "van der", "de la", "di")
-SUFFIXES = ("Jr.", "III", "Sr.")
-ORGS = ("Google Cloud", "Amazon Web Services", "Microsoft", "TensorFlow", "The Kubeflow Authors", "PyTorch",
-        "Iterative", "Databricks", "neptune.ai", "Weights & Biases", "Hugging Face", "Apache Software Foundation",
-        "Project Jupyter", "NVIDIA", "Docker", "Cloud Native Computing Foundation", "Feast", "The Jaeger Authors",
-        "Treeverse", "DoltHub", "Pachyderm, Inc.", "City of Chicago", "Seldon Technologies", "BentoML",
-        "Evidently AI", "Great Expectations", "MLflow Project", "Ray Team", "Anyscale", "Redis Ltd.")
-ORGS_NON_ASCII = ("ERTIS Research Group, University of Málaga", "Université de Montréal", "ETH Zürich",
-                  "Technische Universität München", "Fundação Getulio Vargas", "Société Générale Labs")
-VENDORS = ("google", "amazon", "microsoft", "nvidia", "databricks", "ibm", "oracle", "alibaba", "snowflake")
-BLOG_HOSTS = ("towardsdatascience.com", "medium.com", "neptune.ai/blog", "cloud.google.com/blog", "blog.tensorflow.org",
-              "aws.amazon.com/blogs/machine-learning", "netflixtechblog.com", "engineering.fb.com", "dev.to",
-              "www.kdnuggets.com", "blog.ml.cmu.edu", "martinfowler.com/bliki", "eugeneyan.com/writing")
-DOC_HOSTS = ("www.tensorflow.org/tfx/guide", "cloud.google.com/vertex-ai/docs", "docs.aws.amazon.com/sagemaker",
-             "kubernetes.io/docs", "docs.docker.com", "www.kubeflow.org/docs", "mlflow.org/docs/latest",
-             "docs.ray.io/en/latest", "docs.seldon.io/projects", "learn.microsoft.com/azure/machine-learning")
-VIDEO_HOSTS = ("https://www.youtube.com/watch?v=", "https://vimeo.com/")
+
+def _pool(text: str) -> tuple[str, ...]:
+    """Items of a '|'-separated list written over several lines."""
+    return tuple(item.strip() for item in text.split("|") if item.strip())
+
+
+GIVEN = _pool("""Andrew | Neil D. | Emily | Raj | Mei | Daniel | Sarah | Tobias | Priya | Marco | Wei |
+    Hannah | Carlos | Yuki | Olga | Ahmed | Laura | Peter | Ana | Kwame | Lucas | Chloe | Ivan | Fatima |
+    Benjamin H. | D. | J. M. | Irene | Gautam | Alexandra | Sven | Nadia | Tom | Grace | Omar""")
+FAMILY = _pool("""Smith | Chen | Kumar | Nguyen | Garcia | Lawrence | Sculley | Howard | Zhang | Wang |
+    Brown | Patel | Kim | Rossi | Novak | Okafor | Schmidt | Tanaka | Ivanova | Silva | Cohen | Martin |
+    Andersson | Lee | Murphy | O'Brien | Katsiapis | Polyzotis | Breck | Baylor | Hazelwood""")
+GIVEN_NON_ASCII = _pool("""José | François | Zoë | Łukasz | Søren | Théo | Noé | Seán | Jürgen | Ângela |
+    Dmitrij | Çağla | Øyvind | Renée | Đorđe | Ваня | Γιώργος | 伟 | Ayşe | Bjørn""")
+FAMILY_NON_ASCII = _pool("""Müller | García | Dvořák | Ó hÉigeartaigh | Schütt | Nguyễn | Çelik |
+    Kowalczyk-Żak | Lefèvre | Håkansson | Barroso | Crespo-Gómez | Иванов | Παπαδόπουλος | 李 | Sánchez |
+    Gößling | Ångström | Jiménez | Öztürk""")
+PARTICLES = _pool("van | de | von | van der | de la | di")
+SUFFIXES = _pool("Jr. | III | Sr.")
+ORGS = _pool("""Google Cloud | Amazon Web Services | Microsoft | TensorFlow | The Kubeflow Authors | PyTorch |
+    Iterative | Databricks | neptune.ai | Weights & Biases | Hugging Face | Apache Software Foundation |
+    Project Jupyter | NVIDIA | Docker | Cloud Native Computing Foundation | Feast | The Jaeger Authors |
+    Treeverse | DoltHub | Pachyderm, Inc. | City of Chicago | Seldon Technologies | BentoML | Evidently AI |
+    Great Expectations | MLflow Project | Ray Team | Anyscale | Redis Ltd.""")
+ORGS_NON_ASCII = _pool("""ERTIS Research Group, University of Málaga | Université de Montréal | ETH Zürich |
+    Technische Universität München | Fundação Getulio Vargas | Société Générale Labs""")
+VENDORS = _pool("google | amazon | microsoft | nvidia | databricks | ibm | oracle | alibaba | snowflake")
+BLOG_HOSTS = _pool("""towardsdatascience.com | medium.com | neptune.ai/blog | cloud.google.com/blog |
+    blog.tensorflow.org | aws.amazon.com/blogs/machine-learning | netflixtechblog.com | engineering.fb.com |
+    dev.to | www.kdnuggets.com | blog.ml.cmu.edu | martinfowler.com/bliki | eugeneyan.com/writing""")
+DOC_HOSTS = _pool("""www.tensorflow.org/tfx/guide | cloud.google.com/vertex-ai/docs |
+    docs.aws.amazon.com/sagemaker | kubernetes.io/docs | docs.docker.com | www.kubeflow.org/docs |
+    mlflow.org/docs/latest | docs.ray.io/en/latest | docs.seldon.io/projects |
+    learn.microsoft.com/azure/machine-learning""")
+VIDEO_HOSTS = _pool("https://www.youtube.com/watch?v= | https://vimeo.com/")
 CONTAINERS = {
-    "journal-article": ("ACM Computing Surveys", "IEEE Transactions on Image Processing", "Journal of Machine "
-                        "Learning Research", "Communications of the ACM", "Machine Learning", "Data Mining and "
-                        "Knowledge Discovery", "IEEE Transactions on Software Engineering"),
-    "conference-paper": ("Advances in Neural Information Processing Systems", "International Conference on Learning "
-                         "Representations", "Proceedings of the 26th ACM SIGKDD Conference", "Proceedings of "
-                         "Machine Learning and Systems (MLSys)", "USENIX Symposium on Operating Systems Design and "
-                         "Implementation (OSDI)", "International Conference on Machine Learning (ICML)"),
+    "journal-article": _pool("""ACM Computing Surveys | IEEE Transactions on Image Processing |
+        Journal of Machine Learning Research | Communications of the ACM | Machine Learning |
+        Data Mining and Knowledge Discovery | IEEE Transactions on Software Engineering"""),
+    "conference-paper": _pool("""Advances in Neural Information Processing Systems |
+        International Conference on Learning Representations | Proceedings of the 26th ACM SIGKDD Conference |
+        Proceedings of Machine Learning and Systems (MLSys) |
+        USENIX Symposium on Operating Systems Design and Implementation (OSDI) |
+        International Conference on Machine Learning (ICML)"""),
     "preprint": ("arXiv",),
-    "blog-post": ("Towards Data Science", "neptune.ai MLOps Blog", "The TensorFlow Blog", "Google Cloud Blog",
-                  "AWS Machine Learning Blog", "Netflix TechBlog", "DEV Community", "KDnuggets", "Medium",
-                  "Machine Learning Blog | ML@CMU | Carnegie Mellon University", "Martin Fowler's Bliki"),
-    "documentation": ("TensorFlow Extended (TFX) Guide", "Vertex AI documentation", "Kubeflow documentation",
-                      "Docker Docs", "MLflow documentation", "Amazon SageMaker Developer Guide", "Ray documentation",
-                      "Kubernetes documentation", "Azure Machine Learning documentation"),
-    "news-article": ("Computer Weekly", "The Register", "VentureBeat", "Wired", "TechCrunch"),
-    "video": ("YouTube", "Vimeo"),
-    "dataset": ("UCI Machine Learning Repository", "Kaggle Datasets", "City of Chicago Data Portal",
-                "Hugging Face Hub"),
+    "blog-post": _pool("""Towards Data Science | neptune.ai MLOps Blog | The TensorFlow Blog |
+        Google Cloud Blog | AWS Machine Learning Blog | Netflix TechBlog | DEV Community | KDnuggets |
+        Medium | Machine Learning Blog, ML@CMU, Carnegie Mellon University | Martin Fowler's Bliki"""),
+    "documentation": _pool("""TensorFlow Extended (TFX) Guide | Vertex AI documentation |
+        Kubeflow documentation | Docker Docs | MLflow documentation | Amazon SageMaker Developer Guide |
+        Ray documentation | Kubernetes documentation | Azure Machine Learning documentation"""),
+    "news-article": _pool("Computer Weekly | The Register | VentureBeat | Wired | TechCrunch"),
+    "video": _pool("YouTube | Vimeo"),
+    "dataset": _pool(
+        "UCI Machine Learning Repository | Kaggle Datasets | City of Chicago Data Portal | Hugging Face Hub"
+    ),
 }
-GENERIC_CONTAINERS = ("Google Cloud", "Amazon Web Services", "Microsoft Azure", "Cloud Architecture Center",
-                      "ML in Production", "UC Berkeley RISELab", "Split Feature Delivery Glossary")
-PUBLISHERS = ("Google", "Amazon", "Microsoft", "ACM", "IEEE", "Springer", "O'Reilly Media", "DeepLearning.AI",
-              "NVIDIA", "TechTarget", "Elsevier", "MIT Press", "neptune.ai", "Docker Inc.", "GitHub",
-              "Apache Software Foundation", "Cloud Native Computing Foundation", "LaunchDarkly", "phoenixNAP")
-INSTITUTIONS = ("Google", "Stanford University", "Carnegie Mellon University", "University of Cambridge",
-                "ETH Zürich", "Universidad de Málaga", "Microsoft Research", "Université Paris-Saclay",
-                "Massachusetts Institute of Technology", "University of Toronto")
-DOI_PREFIXES = ("1145", "1109", "1007", "1016", "5555", "14778", "1561", "3390", "1088")
-ARXIV_CLASSES = ("cs.LG", "cs.CV", "cs.SE", "cs.DC", "cs.CL", "cs.AI", "cs.DB", "stat.ML", "cs.NE", "cs.PF")
+GENERIC_CONTAINERS = _pool("""Google Cloud | Amazon Web Services | Microsoft Azure |
+    Cloud Architecture Center | ML in Production | UC Berkeley RISELab | Split Feature Delivery Glossary""")
+PUBLISHERS = _pool("""Google | Amazon | Microsoft | ACM | IEEE | Springer | O'Reilly Media | DeepLearning.AI |
+    NVIDIA | TechTarget | Elsevier | MIT Press | neptune.ai | Docker Inc. | GitHub |
+    Apache Software Foundation | Cloud Native Computing Foundation | LaunchDarkly | phoenixNAP""")
+INSTITUTIONS = _pool("""Google | Stanford University | Carnegie Mellon University | University of Cambridge |
+    ETH Zürich | Universidad de Málaga | Microsoft Research | Université Paris-Saclay |
+    Massachusetts Institute of Technology | University of Toronto""")
+DOI_PREFIXES = _pool("1145 | 1109 | 1007 | 1016 | 5555 | 14778 | 1561 | 3390 | 1088")
+ARXIV_CLASSES = _pool("cs.LG | cs.CV | cs.SE | cs.DC | cs.CL | cs.AI | cs.DB | stat.ML | cs.NE | cs.PF")
 
-ADJECTIVES = ("Scalable", "Continuous", "Efficient", "Robust", "Distributed", "Progressive", "Reproducible",
-              "Automated", "Real-Time", "Federated", "Incremental", "Serverless", "Explainable", "Large-Scale",
-              "Low-Latency", "Declarative", "Hidden", "Practical", "Responsible", "Streaming")
-NOUNS = ("Machine Learning", "Model Serving", "Feature Stores", "Data Validation", "Experiment Tracking",
-         "Model Monitoring", "Data Versioning", "ML Pipelines", "Inference", "Training", "Deployment",
-         "Concept Drift", "Data Labeling", "Model Registry", "Batch Prediction", "Online Inference",
-         "Technical Debt", "Observability", "Canary Releases", "A/B Testing", "TFX", "Kubernetes", "MLOps",
-         "Neural Networks", "Label Ambiguity", "Transformers", "Data Lineage", "Orchestration")
-PRODUCTS = ("Memorystore", "Firestore", "Bigtable", "DynamoDB", "SageMaker", "Vertex AI", "Kubeflow", "MLflow",
-            "DVC", "Feast", "Seldon Core", "BentoML", "Triton", "TorchServe", "Airflow", "Beam", "Dolt",
-            "lakeFS", "Pachyderm", "Delta Lake", "Jaeger", "Zipkin", "Prometheus", "Grafana", "Ray Serve",
-            "KServe", "TensorBoard", "Jupyter", "nbconvert", "Great Expectations", "Evidently", "Kafka-ML")
-VERBS = ("Towards", "Rethinking", "Scaling", "Monitoring", "Deploying", "Debugging", "Versioning", "Serving",
-         "Benchmarking", "Automating", "Understanding", "Measuring")
-NON_ASCII_WORDS = ("Zürich", "naïve", "Málaga", "café", "résumé", "São Paulo", "Kraków", "Ångström", "façade",
-                   "coöperative", "élan", "Gödel", "Poincaré", "déjà vu", "Curaçao", "Bézier", "Erdős")
-NON_ASCII_MARKS = ("—", "–", "’", "“", "”", "…", "×", "→", "≈", "µs", "°")
-SENTENCE_OPENERS = ("Explains how to", "Shows how teams", "Describes a way to", "Introduces a tool to",
-                    "Compares approaches to", "Walks through how to", "Surveys methods to",
-                    "Argues that practitioners should", "Presents a managed service to", "Documents how to")
-SENTENCE_VERBS = ("track", "serve", "monitor", "version", "validate", "deploy", "scale", "label", "retrain",
-                  "debug", "orchestrate", "cache", "batch", "shard", "profile")
-SENTENCE_OBJECTS = ("models in production", "training data", "feature pipelines", "prediction requests",
-                    "experiment metadata", "streaming events", "data drift", "model artefacts", "GPU clusters",
-                    "inference latency", "labelled examples", "A/B tests", "canary releases", "shadow deployments")
-SENTENCE_TAILS = ("with low latency", "across many teams", "on Kubernetes", "in the cloud", "at scale",
-                  "without downtime", "for regulated industries", "using open-source tools",
-                  "with reproducible results", "under a tight budget", "from notebooks to pipelines")
-NOTE_FRAGMENTS = ("The course notes give the link without a date.", "The official reading list linked the "
-                  "product page.", "Listed in the optional references of this week.", "The notes' http link was "
-                  "upgraded to https.", "Also cited in a later week of the same course.", "The notes list only "
-                  "the first authors.", "Published version differs slightly from the preprint.",
-                  "No DOI was assigned.", "The page was redesigned since the course was recorded.")
-NOTE_SPECIALS = ("See issue #{n} in the tracker.", "Config key model_{w}_path.", "R&D blog, ~{n} ms p99.",
-                 "Uses the feature_{w} table.", "Section #{n} of the guide.", "Q&A with the {w} team.")
-TAG_HEADS = ("data", "model", "feature", "ml", "experiment", "batch", "online", "stream", "cloud", "edge",
-             "continuous", "distributed", "label", "pipeline", "inference", "training", "serving", "deployment",
-             "monitoring", "metadata")
-TAG_TAILS = ("drift", "versioning", "store", "serving", "tracking", "validation", "monitoring", "pipelines",
-             "lineage", "labeling", "inference", "testing", "scaling", "caching", "governance", "registry",
-             "orchestration", "observability", "quality", "security")
+ADJECTIVES = _pool("""Scalable | Continuous | Efficient | Robust | Distributed | Progressive | Reproducible |
+    Automated | Real-Time | Federated | Incremental | Serverless | Explainable | Large-Scale | Low-Latency |
+    Declarative | Hidden | Practical | Responsible | Streaming""")
+NOUNS = _pool("""Machine Learning | Model Serving | Feature Stores | Data Validation | Experiment Tracking |
+    Model Monitoring | Data Versioning | ML Pipelines | Inference | Training | Deployment | Concept Drift |
+    Data Labeling | Model Registry | Batch Prediction | Online Inference | Technical Debt | Observability |
+    Canary Releases | A/B Testing | TFX | Kubernetes | MLOps | Neural Networks | Label Ambiguity |
+    Transformers | Data Lineage | Orchestration""")
+PRODUCTS = _pool("""Memorystore | Firestore | Bigtable | DynamoDB | SageMaker | Vertex AI | Kubeflow |
+    MLflow | DVC | Feast | Seldon Core | BentoML | Triton | TorchServe | Airflow | Beam | Dolt | lakeFS |
+    Pachyderm | Delta Lake | Jaeger | Zipkin | Prometheus | Grafana | Ray Serve | KServe | TensorBoard |
+    Jupyter | nbconvert | Great Expectations | Evidently | Kafka-ML""")
+VERBS = _pool("""Towards | Rethinking | Scaling | Monitoring | Deploying | Debugging | Versioning | Serving |
+    Benchmarking | Automating | Understanding | Measuring""")
+NON_ASCII_WORDS = _pool("""Zürich | naïve | Málaga | café | résumé | São Paulo | Kraków | Ångström | façade |
+    coöperative | élan | Gödel | Poincaré | déjà vu | Curaçao | Bézier | Erdős""")
+NON_ASCII_MARKS = _pool("— | – | ’ | “ | ” | … | × | → | ≈ | µs | °")
+NON_ASCII_TITLE_MARKS = _pool("— | – | ’s | “Live”")
+SENTENCE_OPENERS = _pool("""Explains how to | Shows how teams | Describes a way to | Introduces a tool to |
+    Compares approaches to | Walks through how to | Surveys methods to | Argues that practitioners should |
+    Presents a managed service to | Documents how to""")
+SENTENCE_VERBS = _pool("""track | serve | monitor | version | validate | deploy | scale | label | retrain |
+    debug | orchestrate | cache | batch | shard | profile""")
+SENTENCE_OBJECTS = _pool("""models in production | training data | feature pipelines | prediction requests |
+    experiment metadata | streaming events | data drift | model artefacts | GPU clusters | inference latency |
+    labelled examples | A/B tests | canary releases | shadow deployments""")
+SENTENCE_TAILS = _pool("""with low latency | across many teams | on Kubernetes | in the cloud | at scale |
+    without downtime | for regulated industries | using open-source tools | with reproducible results |
+    under a tight budget | from notebooks to pipelines""")
+NOTE_FRAGMENTS = _pool("""The course notes give the link without a date. |
+    The official reading list linked the product page. | Listed in the optional references of this week. |
+    The notes' http link was upgraded to https. | Also cited in a later week of the same course. |
+    The notes list only the first authors. | Published version differs slightly from the preprint. |
+    No DOI was assigned. | The page was redesigned since the course was recorded.""")
+NOTE_SPECIALS = _pool("""See issue #{n} in the tracker. | Config key model_{w}_path. |
+    R&D blog, ~{n} ms p99. | Uses the feature_{w} table. | Section #{n} of the guide. |
+    Q&A with the {w} team.""")
+TAG_HEADS = _pool("""data | model | feature | ml | experiment | batch | online | stream | cloud | edge |
+    continuous | distributed | label | pipeline | inference | training | serving | deployment | monitoring |
+    metadata""")
+TAG_TAILS = _pool("""drift | versioning | store | serving | tracking | validation | monitoring | pipelines |
+    lineage | labeling | inference | testing | scaling | caching | governance | registry | orchestration |
+    observability | quality | security""")
 TREE_TITLES = {
-    "specialization": ("Machine Learning Engineering for Production", "Applied MLOps", "Data-Centric AI in "
-                       "Practice", "Production Deep Learning", "ML Systems Design"),
-    "course": ("Introduction to Machine Learning in Production", "Machine Learning Data Lifecycle in Production",
-               "Machine Learning Modeling Pipelines in Production", "Deploying Machine Learning Models in "
-               "Production", "Monitoring ML Systems"),
-    "week": ("Overview of the ML Lifecycle and Deployment", "Select and Train a Model", "Data Definition and "
-             "Baseline", "Data Journey and Data Storage", "Model Serving: Introduction", "Model Serving: Patterns "
-             "and Infrastructure", "Model Management and Delivery", "Model Monitoring and Logging"),
+    "specialization": _pool("""Machine Learning Engineering for Production | Applied MLOps |
+        Data-Centric AI in Practice | Production Deep Learning | ML Systems Design"""),
+    "course": _pool("""Introduction to Machine Learning in Production |
+        Machine Learning Data Lifecycle in Production | Machine Learning Modeling Pipelines in Production |
+        Deploying Machine Learning Models in Production | Monitoring ML Systems"""),
+    "week": _pool("""Overview of the ML Lifecycle and Deployment | Select and Train a Model |
+        Data Definition and Baseline | Data Journey and Data Storage | Model Serving: Introduction |
+        Model Serving: Patterns and Infrastructure | Model Management and Delivery |
+        Model Monitoring and Logging"""),
 }
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Generation
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def _ascii_slug(text: str, words: int = 6) -> str:
@@ -301,7 +336,7 @@ class _Generator:
         self.arxivs: set[str] = set()
         self.doi_serial = 0
 
-    # -- collections -------------------------------------------------------------------------------------------
+    # -- collections ----------------------------------------------------------------------------------------
 
     def collections(self, blocks: int) -> list[list[dict[str, Any]]]:
         """One tree per block, each rooted at a specialization, shaped like the bundled tree."""
@@ -312,7 +347,9 @@ class _Generator:
             out.append(nodes)
         return out
 
-    def _collection(self, nodes: list[dict[str, Any]], kind: str, parent: str | None, cid: str, block: int) -> None:
+    def _collection(
+        self, nodes: list[dict[str, Any]], kind: str, parent: str | None, cid: str, block: int
+    ) -> None:
         rng = self.rng
         counters = Counter[str]()
         if kind == "topic":
@@ -338,7 +375,7 @@ class _Generator:
             letter = {"course": "c", "week": "w", "topic": "t"}.get(child_kind, "x")
             self._collection(nodes, child_kind, cid, f"{cid}-{letter}{counters[child_kind]}", block)
 
-    # -- resources ---------------------------------------------------------------------------------------------
+    # -- resources ------------------------------------------------------------------------------------------
 
     def resource(self, shape: Shape, block_collections: list[dict[str, Any]]) -> dict[str, Any]:
         rng = self.rng
@@ -392,8 +429,13 @@ class _Generator:
         if "language" in fields:
             r["language"] = "en"
         if "note" in fields:
-            r["note"] = self._prose(shape.note_len, 5000, "note" in shape.non_ascii, specials=shape.note_specials,
-                                    sentences=NOTE_FRAGMENTS)
+            r["note"] = self._prose(
+                shape.note_len,
+                5000,
+                "note" in shape.non_ascii,
+                specials=shape.note_specials,
+                sentences=NOTE_FRAGMENTS,
+            )
         return r
 
     def _person(self, kind: str, non_ascii: bool) -> dict[str, str]:
@@ -436,11 +478,17 @@ class _Generator:
             if rng.random() < 0.5:
                 words.insert(rng.randint(1, len(words)), rng.choice(NON_ASCII_WORDS))
             else:
-                words.insert(rng.randint(1, len(words)), rng.choice(("—", "–", "’s", "“Live”")))
+                words.insert(rng.randint(1, len(words)), rng.choice(NON_ASCII_TITLE_MARKS))
         return " ".join(words)[:2000]
 
-    def _prose(self, target: int, limit: int, non_ascii: bool, specials: bool,
-               sentences: tuple[str, ...] | None = None) -> str:
+    def _prose(
+        self,
+        target: int,
+        limit: int,
+        non_ascii: bool,
+        specials: bool,
+        sentences: tuple[str, ...] | None = None,
+    ) -> str:
         rng = self.rng
         target = max(20, min(limit - 60, int(target * rng.uniform(0.8, 1.2))))
         parts: list[str] = []
@@ -449,15 +497,19 @@ class _Generator:
             if sentences is not None and rng.random() < 0.5:
                 sentence = rng.choice(sentences)
             else:
-                sentence = (f"{rng.choice(SENTENCE_OPENERS)} {rng.choice(SENTENCE_VERBS)} "
-                            f"{rng.choice(SENTENCE_OBJECTS)} {rng.choice(SENTENCE_TAILS)}.")
+                sentence = (
+                    f"{rng.choice(SENTENCE_OPENERS)} {rng.choice(SENTENCE_VERBS)} "
+                    f"{rng.choice(SENTENCE_OBJECTS)} {rng.choice(SENTENCE_TAILS)}."
+                )
             if parts and length + len(sentence) / 2 >= target:  # stop at the length closest to the target
                 break
             parts.append(sentence)
             length += len(sentence) + 1
         if specials:
-            parts.insert(rng.randint(0, len(parts)), rng.choice(NOTE_SPECIALS).format(
-                n=rng.randint(2, 999), w=rng.choice(SENTENCE_VERBS)))
+            parts.insert(
+                rng.randint(0, len(parts)),
+                rng.choice(NOTE_SPECIALS).format(n=rng.randint(2, 999), w=rng.choice(SENTENCE_VERBS)),
+            )
         if non_ascii:
             i = rng.randrange(len(parts))
             word = rng.choice(NON_ASCII_WORDS + NON_ASCII_MARKS)
@@ -512,7 +564,7 @@ class _Generator:
     def _isbn(self) -> str:
         digits = [9, 7, 8] + [self.rng.randint(0, 9) for _ in range(9)]
         check = (10 - sum((3 if i % 2 else 1) * d for i, d in enumerate(digits)) % 10) % 10
-        text = "".join(map(str, digits + [check]))
+        text = "".join(map(str, [*digits, check]))
         return f"{text[:3]}-{text[3]}-{text[4:7]}-{text[7:12]}-{text[12]}"
 
     def _url(self, rtype: str, rid: str, arxiv: str | None, doi: str | None) -> str:
@@ -573,7 +625,8 @@ def fingerprint() -> str:
     """Changes whenever this generator or the bundled catalog it measures changes (keys generated caches)."""
     shapes, tree, per_block = bundled_model()
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(repr((shapes, sorted(tree.items()), per_block)).encode("utf-8"))
+    measured = [[asdict(shape) for shape in shapes], tree, per_block]
+    digest.update(json.dumps(measured, sort_keys=True, default=sorted).encode("utf-8"))  # sets: sorted
     return digest.hexdigest()[:12]
 
 
@@ -595,7 +648,7 @@ def generate(size: int, seed: int, out: Path, per_file: int = RESOURCES_PER_FILE
         "catalog": {
             "title": f"Synthetic MLOps references ({size} resources, seed {seed})",
             "description": "Generated by benchmarks/generate.py in the shape of the bundled catalog; "
-                           "for benchmarks only.",
+            "for benchmarks only.",
             "version": "1.0",
             "license": "CC0-1.0",
             "updated": "2026-01-15",
@@ -616,13 +669,19 @@ def generate(size: int, seed: int, out: Path, per_file: int = RESOURCES_PER_FILE
             _write_yaml(path, {"resources": batch}, f"Synthetic resources {i + 2 - len(batch)}-{i + 1}.")
             files.append(path)
             batch = []
-    return {"size": size, "seed": seed, "collections": len(meta["collections"]), "files": len(files),
-            "bytes": sum(f.stat().st_size for f in files)}
+    return {
+        "size": size,
+        "seed": seed,
+        "collections": len(meta["collections"]),
+        "files": len(files),
+        "bytes": sum(f.stat().st_size for f in files),
+    }
 
 
 def _write_yaml(path: Path, data: dict[str, Any], comment: str) -> None:
-    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=None,
-                     width=4096)
+    text = yaml.dump(
+        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=None, width=4096
+    )
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(f"# {comment}\n{text}", encoding="utf-8", newline="\n")
     tmp.replace(path)
@@ -634,18 +693,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, required=True, help="number of resources")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--per-file", type=int, default=RESOURCES_PER_FILE, help="resources per file (default 1000)")
-    parser.add_argument("--compare", action="store_true",
-                        help="load the result and print its field mix beside the bundled catalog's, as JSON")
+    parser.add_argument(
+        "--per-file", type=int, default=RESOURCES_PER_FILE, help="resources per file (default 1000)"
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="load the result and print its field mix beside the bundled catalog's, as JSON",
+    )
     args = parser.parse_args(argv)
     summary = generate(args.size, args.seed, args.out, args.per_file)
-    print(f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB): {summary['size']} resources, "
-          f"{summary['collections']} collections -> {args.out}", file=sys.stderr)
+    print(
+        f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB): {summary['size']} resources, "
+        f"{summary['collections']} collections -> {args.out}",
+        file=sys.stderr,
+    )
     if args.compare:
         from mlops_refs import load_catalog
 
-        print(json.dumps({"bundled": profile(load_catalog()), "generated": profile(load_catalog(args.out))},
-                         indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"bundled": profile(load_catalog()), "generated": profile(load_catalog(args.out))},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     return 0
 
 

@@ -10,7 +10,11 @@ import contextlib
 import hashlib
 import os
 import pickle
+import shutil
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 
 from . import __version__
 from .bundled import catalog_files, data_path, schema_path
@@ -40,24 +44,120 @@ def content_key(files: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def load_catalog_cached(path: str | os.PathLike[str] | None = None) -> Catalog:
+@dataclass(frozen=True)
+class CatalogSource:
+    """A catalog's files, where it lives and the digest of their content."""
+
+    path: str | os.PathLike[str] | None
+    files: list[Path]
+    location: str
+    key: str
+
+    @classmethod
+    def find(cls, path: str | os.PathLike[str] | None = None) -> CatalogSource:
+        """The source of the catalog at ``path`` (the bundled one by default)."""
+        files = catalog_files(path)
+        location = str((data_path() if path is None else Path(path)).resolve())
+        return cls(path, files, location, content_key(files))
+
+    def entry(self, *parts: str) -> Path:
+        """The cache file of this catalog location for ``parts``; one per location and parts, replaced."""
+        name = "\0".join((self.location, *parts))
+        return cache_dir() / hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+def load_catalog_cached(
+    path: str | os.PathLike[str] | None = None, source: CatalogSource | None = None
+) -> Catalog:
     """``load_catalog``, answered from the cache when the catalog's files have not changed."""
-    files = catalog_files(path)
-    location = str((data_path() if path is None else Path(path)).resolve())
-    entry = cache_dir() / (hashlib.sha256(location.encode()).hexdigest()[:32] + ".pickle")
-    key = content_key(files)
+    source = source or CatalogSource.find(path)
+    entry = source.entry("catalog").with_suffix(".pickle")
     try:
         with open(entry, "rb") as fh, gc_paused():
             stored_key, catalog = pickle.load(fh)
-        if stored_key == key and isinstance(catalog, Catalog):
+        if stored_key == source.key and isinstance(catalog, Catalog):
             return catalog
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
         pass  # no entry yet, or an unreadable one: load afresh
     from .catalog import load_catalog
 
-    catalog = load_catalog(path)
-    _store(entry, key, catalog)
+    catalog = load_catalog(source.path)
+    _store(entry, source.key, catalog)
     return catalog
+
+
+class OutputCache:
+    """Exports of one catalog selection, keyed by the catalog's content, the exporter's code and options."""
+
+    def __init__(self, source: CatalogSource, selection: str) -> None:
+        self.source = source
+        self.selection = selection
+
+    def _key(self, exporter: object) -> str:
+        cls = type(exporter)
+        options = repr(getattr(exporter, "options", None))
+        parts = (
+            self.source.key,
+            self.selection,
+            cls.__module__,
+            cls.__qualname__,
+            options,
+            code_fingerprint(cls.__module__),
+        )  # type: ignore[attr-defined]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    def _entry(self, exporter: object) -> Path:
+        cls = type(exporter)
+        return self.source.entry("output", self.selection, cls.__module__, cls.__qualname__).with_suffix(
+            ".out"
+        )
+
+    def open(self, exporter: object) -> BinaryIO | None:
+        """The cached output positioned at its first byte, or None when there is no current one."""
+        try:
+            fh = open(self._entry(exporter), "rb")  # noqa: SIM115 - handed to the caller
+        except OSError:
+            return None
+        if fh.readline().rstrip(b"\n").decode("ascii", "replace") != self._key(exporter):
+            fh.close()
+            return None
+        return fh
+
+    def store(self, exporter: object, written: Path) -> None:
+        """Keep a copy of an export just written to ``written``."""
+        entry = self._entry(exporter)
+        tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with open(tmp, "wb") as out, open(written, "rb") as src:
+                out.write(self._key(exporter).encode("ascii") + b"\n")
+                shutil.copyfileobj(src, out)
+            os.replace(tmp, entry)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+@cache
+def code_fingerprint(module: str) -> str:
+    """A digest of the code an export depends on: this package, the exporter's module, the libraries used."""
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256(sys.version.encode())
+    for dist in ("lxml", "latexcodec"):
+        try:
+            digest.update(f"{dist}={version(dist)}".encode())
+        except PackageNotFoundError:
+            digest.update(dist.encode())
+    package = Path(__file__).parent
+    sources = sorted(package.rglob("*.py"))
+    plugin_file = getattr(sys.modules.get(module), "__file__", None)
+    if plugin_file and not Path(plugin_file).is_relative_to(package):
+        sources.append(Path(plugin_file))
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
 
 
 def _store(entry: Path, key: str, catalog: Catalog) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import sys
 from collections import Counter
 from dataclasses import fields
@@ -105,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _load(path: str | None, use_cache: bool = True) -> Catalog:
+def _load(path: str | None, use_cache: bool = True, source: Any = None) -> Catalog:
     if use_cache and not os.environ.get("MLOPS_REFS_NO_CACHE"):
         from .cache import load_catalog_cached
 
-        return load_catalog_cached(path)
+        return load_catalog_cached(path, source)
     from .catalog import load_catalog
 
     return load_catalog(path)
@@ -162,55 +163,88 @@ def _parse_options(cls: type, pairs: list[str]) -> dict[str, Any]:
     return options
 
 
+def _select(catalog: Catalog, args: argparse.Namespace) -> Catalog:
+    from .errors import MlopsRefsError
+
+    if not (args.collection or args.types or args.tags):
+        return catalog
+    try:
+        return catalog.subset(args.collection, args.types, args.tags)
+    except KeyError:
+        known = ", ".join(c.id for c in catalog.collections)
+        raise MlopsRefsError(f"unknown collection {args.collection!r}; collections are: {known}") from None
+
+
+def _check_outputs(jobs: list[tuple[Any, str]], catalog: Catalog | None, cached: dict[int, Any]) -> int:
+    from .exporters import dumps
+
+    stale = []
+    for exporter, target in jobs:
+        path = Path(target)
+        fh = cached[id(exporter)]
+        fresh = fh.read() if fh is not None else dumps(exporter, catalog).encode("utf-8")
+        if not path.is_file() or path.read_bytes() != fresh:
+            stale.append(target)
+    for target in stale:
+        print(f"stale: {target} (run: {PROG} export)", file=sys.stderr)
+    if not stale:
+        print(f"ok: {len(jobs)} file(s) up to date")
+    return 1 if stale else 0
+
+
 def _export(args: argparse.Namespace) -> int:
     from .errors import MlopsRefsError
-    from .exporters import default_registry, dumps, staged_files
+    from .exporters import default_registry, staged_files
     from .gcpause import gc_paused
 
     if args.output and not args.format:
         raise MlopsRefsError("-o/--output needs -f/--format; without -f every format goes into --out")
     if args.options and not args.format:
         raise MlopsRefsError("-O/--option needs -f/--format: options belong to one format")
-    catalog = _load(args.catalog, use_cache=not args.no_cache)
-    if args.collection or args.types or args.tags:
-        try:
-            catalog = catalog.subset(args.collection, args.types, args.tags)
-        except KeyError:
-            known = ", ".join(c.id for c in catalog.collections)
-            raise MlopsRefsError(
-                f"unknown collection {args.collection!r}; collections are: {known}"
-            ) from None
     if args.format:
         cls = default_registry.get_class(args.format)
-        jobs = [
-            (cls(**_parse_options(cls, args.options)), args.output or str(args.out / cls.default_filename))
-        ]
+        exporter = cls(**_parse_options(cls, args.options))
+        jobs = [(exporter, args.output or str(args.out / cls.default_filename))]
     else:
         jobs = [(cls(), str(args.out / cls.default_filename)) for cls in default_registry.classes()]
 
-    if args.check:
-        stale = []
-        for exporter, target in jobs:
-            path = Path(target)
-            fresh = dumps(exporter, catalog).encode("utf-8")
-            if not path.is_file() or path.read_bytes() != fresh:
-                stale.append(target)
-        for target in stale:
-            print(f"stale: {target} (run: {PROG} export)", file=sys.stderr)
-        if not stale:
-            print(f"ok: {len(jobs)} file(s) up to date")
-        return 1 if stale else 0
+    outputs = None
+    if not args.no_cache and not os.environ.get("MLOPS_REFS_NO_CACHE"):
+        from .cache import CatalogSource, OutputCache
 
-    with staged_files() as staged, gc_paused():  # every file is replaced, or none is
-        for exporter, target in jobs:
-            if target == "-":
-                out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
-                exporter.write(catalog, out)
-                out.flush()
-                out.detach()
-            else:
-                exporter.write(catalog, staged.open(Path(target)))
-    for _exporter, target in jobs:
+        selection = repr((args.collection, sorted(args.types), sorted(args.tags)))
+        outputs = OutputCache(CatalogSource.find(args.catalog), selection)
+    cached = {id(e): outputs.open(e) if outputs and t != "-" else None for e, t in jobs}
+    catalog = None
+    if not all(cached.values()):
+        catalog = _select(
+            _load(args.catalog, use_cache=outputs is not None, source=outputs and outputs.source), args
+        )
+
+    try:
+        if args.check:
+            return _check_outputs(jobs, catalog, cached)
+        with staged_files() as staged, gc_paused():  # every file is replaced, or none is
+            for exporter, target in jobs:
+                if target == "-":
+                    out = io.TextIOWrapper(
+                        sys.stdout.buffer, encoding="utf-8", newline="", write_through=True
+                    )
+                    exporter.write(catalog, out)
+                    out.flush()
+                    out.detach()
+                elif cached[id(exporter)] is not None:
+                    stream = staged.open(Path(target))
+                    shutil.copyfileobj(cached[id(exporter)], stream.buffer)
+                else:
+                    exporter.write(catalog, staged.open(Path(target)))
+    finally:
+        for fh in cached.values():
+            if fh is not None:
+                fh.close()
+    for exporter, target in jobs:
         if target != "-":
-            print(f"wrote {target} ({len(catalog.resources)} resources)", file=sys.stderr)
+            if outputs is not None and cached[id(exporter)] is None:
+                outputs.store(exporter, Path(target))
+            print(f"wrote {target}", file=sys.stderr)
     return 0

@@ -6,7 +6,6 @@ import codecs
 import re
 from functools import lru_cache
 
-import latexcodec  # noqa: F401  (registers the "ulatex" codec)
 
 # Zotero's table (BibTeX.js escapeSpecialCharacters): a literal brace keeps the brace count balanced.
 SPECIALS = {
@@ -32,6 +31,8 @@ _BLANK_LINES = re.compile(r"\s*\n\s*(\n\s*)+")
 
 @lru_cache(maxsize=4096)
 def _encode_char(char: str) -> str:
+    import latexcodec  # noqa: F401  (registers the "ulatex" codec; imported on the first non-ASCII character)
+
     try:
         encoded = codecs.encode(char, "ulatex+ascii")
     except UnicodeEncodeError:

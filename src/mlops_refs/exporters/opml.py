@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from email.utils import format_datetime
 from typing import IO, ClassVar
 
 from lxml import etree
@@ -17,6 +16,8 @@ DOCS = "http://opml.org/spec2.opml"
 def rfc822(date: PartialDate) -> str:
     """RFC 822 date-time at 00:00 GMT of the first day the date covers: 'Fri, 01 Mar 2024 00:00:00 GMT'."""
     moment = datetime(date.year, date.month or 1, date.day or 1, tzinfo=timezone.utc)
+    from email.utils import format_datetime  # imported on use: it is slow to import and rarely needed
+
     return format_datetime(moment, usegmt=True)
 
 

@@ -1,0 +1,106 @@
+"""The benchmark harness runs end to end on a tiny catalog and reports every documented key (no timing limits)."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+
+IN_PROCESS = (
+    "yaml_parse",
+    "schema_validation",
+    "semantic_checks",
+    "validation",
+    "model_build",
+    "load_catalog",
+    "all_exports",
+)
+PROCESSES = (
+    "process_python_pass",
+    "process_help",
+    "process_export_bundled",
+    "process_export_cold",
+    "process_export_warm",
+)
+PEERS = (
+    "pybtex_write_bibtex",
+    "bibtexparser_write_bibtex",
+    "bibtexparser_write_bibtex_inplace",
+    "json_dumps_csl",
+    "lxml_tostring_opml",
+    "lxml_tostring_zotero_rdf",
+)
+RATIOS = (
+    "all_exports_vs_pandoc",
+    "bibtex_vs_bibtexparser",
+    "bibtex_vs_bibtexparser_inplace",
+    "bibtex_vs_pybtex",
+    "csl_json_vs_json_dumps",
+    "opml_vs_lxml",
+    "zotero_rdf_vs_lxml",
+    "validate_vs_load",
+    "warm_vs_cold",
+    "help_vs_python",
+    "export_bundled_vs_help",
+)
+
+
+def _positive(value: object) -> bool:
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    )
+
+
+def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
+    from mlops_refs import formats
+
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--size", "50", "--repeat", "1", "--json", "--cache-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+
+    assert result["size"] == 50
+    assert result["repeat"] == 1
+    assert result["catalog"]["resources"] == 50
+    assert result["catalog"]["files"] >= 2
+
+    exports = tuple(f"export_{name.replace('-', '_')}" for name in formats())
+    has_pandoc = shutil.which("pandoc") is not None
+    expected = (
+        IN_PROCESS + exports + PROCESSES + PEERS + (("pandoc_bibtex_to_csljson",) if has_pandoc else ())
+    )
+    seconds = result["seconds"]
+    missing = [key for key in expected if key not in seconds]
+    assert missing == [], f"stages missing from 'seconds': {missing}; skipped: {result['skipped']}"
+    assert [k for k, v in seconds.items() if not _positive(v)] == []
+
+    rss = result["peak_rss_mb"]
+    for key in (*PROCESSES, "bench_process"):
+        assert _positive(rss.get(key)), (key, rss.get(key))
+
+    ratios = result["ratios"]
+    assert set(RATIOS) <= set(ratios)
+    for name in RATIOS:
+        if name == "all_exports_vs_pandoc" and not has_pandoc:
+            assert ratios[name] is None
+        else:
+            assert _positive(ratios[name]), (name, ratios[name])
+
+    for name, target in result["targets"].items():
+        assert set(target) == {"max", "value", "met"}, name
+        assert _positive(target["max"]), name
+
+    machine = result["machine"]
+    assert _positive(machine["cpu_count"])
+    assert machine["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert machine["platform"]
