@@ -6,7 +6,6 @@ import codecs
 import re
 from functools import lru_cache
 
-
 # Zotero's table (BibTeX.js escapeSpecialCharacters): a literal brace keeps the brace count balanced.
 SPECIALS = {
     "\\": r"{\textbackslash}",
