@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import IO, ClassVar
 
 from lxml import etree
@@ -13,6 +14,7 @@ from . import BaseExporter
 DOCS = "http://opml.org/spec2.opml"
 
 
+@lru_cache(maxsize=1 << 14)
 def rfc822(date: PartialDate) -> str:
     """RFC 822 date-time at 00:00 GMT of the first day the date covers: 'Fri, 01 Mar 2024 00:00:00 GMT'."""
     moment = datetime(date.year, date.month or 1, date.day or 1, tzinfo=timezone.utc)
@@ -35,7 +37,7 @@ class OpmlExporter(BaseExporter):
         root.append(self._head(catalog))
         body = etree.SubElement(root, "body")
         for collection in catalog.roots:
-            body.append(self._folder(catalog, collection))
+            self._folder(body, catalog, collection)
         etree.indent(root, space="  ")
         stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         stream.write(etree.tostring(root, encoding="unicode") + "\n")
@@ -55,23 +57,23 @@ class OpmlExporter(BaseExporter):
         etree.SubElement(head, "docs").text = DOCS
         return head
 
-    def _folder(self, catalog: Catalog, collection: Collection) -> etree._Element:
+    def _folder(self, parent: etree._Element, catalog: Catalog, collection: Collection) -> None:
         """One collection as an outline holding its resources, then its sub-collections."""
-        outline = etree.Element("outline", text=collection.title)
+        outline = etree.SubElement(parent, "outline", text=collection.title)
         for resource in catalog.members(collection):
-            outline.append(self._link(resource))
+            etree.SubElement(outline, "outline", link_attributes(resource))
         for child in catalog.children(collection):
-            outline.append(self._folder(catalog, child))
-        return outline
+            self._folder(outline, catalog, child)
 
-    def _link(self, resource: Resource) -> etree._Element:
-        """One resource as a type="link" outline; its tags as comma-separated category strings."""
-        outline = etree.Element("outline", text=resource.title, type="link", url=resource.url)
-        date = resource.accessed or resource.issued
-        if date is not None:
-            outline.set("created", rfc822(date))
-        if resource.tags:
-            outline.set("category", ",".join(resource.tags))
-        if resource.summary:
-            outline.set("description", resource.summary)
-        return outline
+
+def link_attributes(resource: Resource) -> dict[str, str]:
+    """A resource as the attributes of a type="link" outline; its tags as comma-separated categories."""
+    attributes = {"text": resource.title, "type": "link", "url": resource.url}
+    date = resource.accessed or resource.issued
+    if date is not None:
+        attributes["created"] = rfc822(date)
+    if resource.tags:
+        attributes["category"] = ",".join(resource.tags)
+    if resource.summary:
+        attributes["description"] = resource.summary
+    return attributes

@@ -110,14 +110,33 @@ def _start_tag(root: etree._Element) -> str:
     return text[: text.index(">") + 1]
 
 
-def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-    """Append a child element; ``about``/``resource`` keyword attributes become rdf:about/rdf:resource."""
-    element = etree.SubElement(parent, qname(tag))
-    for key, value in attrs.items():
-        element.set(qname(f"rdf:{key}"), value)
+def sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    """Append a child element, with text when given."""
+    element = _SubElement(parent, _QNAMES.get(tag) or qname(tag))
     if text is not None:
         element.text = text
     return element
+
+
+def ref(parent: etree._Element, tag: str, attribute: str, target: str) -> etree._Element:
+    """Append a child element whose rdf:about or rdf:resource is ``target``."""
+    return _SubElement(parent, _QNAMES.get(tag) or qname(tag), {_QNAMES[attribute]: target})
+
+
+_SubElement = etree.SubElement
+_QNAMES = {
+    f"{prefix}:{local}": qname(f"{prefix}:{local}")
+    for prefix, names in {
+        "rdf": ("Description", "Seq", "li", "value", "about", "resource"),
+        "z": ("itemType", "language", "citationKey", "Collection", "programmers", "directors"),
+        "dc": ("title", "subject", "identifier", "date", "description", "publisher"),
+        "dcterms": ("isPartOf", "isReferencedBy", "URI", "dateSubmitted", "abstract", "hasPart"),
+        "foaf": ("Person", "surname", "givenName", "Organization", "name"),
+        "bib": ("authors", "editors", "pages", "Memo"),
+        "prism": ("volume", "number"),
+    }.items()
+    for local in names
+}
 
 
 def add_item(root: etree._Element, resource: Resource, n: int) -> None:
@@ -126,7 +145,7 @@ def add_item(root: etree._Element, resource: Resource, n: int) -> None:
     Its note follows as a child bib:Memo ``#note_<n>``.
     """
     zotero_type, node_tag, container_tag = ZOTERO_TYPES[resource.type]
-    item = sub(root, node_tag or "rdf:Description", about=f"#item_{n}")
+    item = ref(root, node_tag or "rdf:Description", "rdf:about", f"#item_{n}")
     sub(item, "z:itemType", zotero_type)
 
     identifiers = [
@@ -152,7 +171,7 @@ def add_item(root: etree._Element, resource: Resource, n: int) -> None:
     add_creators(item, AUTHOR_ROLE.get(zotero_type, "bib:authors"), resource.authors)
     add_creators(item, "bib:editors", resource.editors)
     if resource.note:
-        sub(item, "dcterms:isReferencedBy", resource=f"#note_{n}")
+        ref(item, "dcterms:isReferencedBy", "rdf:resource", f"#note_{n}")
     for tag in resource.tags:
         sub(item, "dc:subject", tag)
     sub(sub(sub(item, "dc:identifier"), "dcterms:URI"), "rdf:value", resource.url)
@@ -183,7 +202,7 @@ def add_item(root: etree._Element, resource: Resource, n: int) -> None:
         sub(item, "dcterms:abstract", resource.summary)
     sub(item, "dc:title", resource.title)
     if resource.note:
-        sub(sub(root, "bib:Memo", about=f"#note_{n}"), "rdf:value", note_html(resource.note))
+        sub(ref(root, "bib:Memo", "rdf:about", f"#note_{n}"), "rdf:value", note_html(resource.note))
 
 
 def publisher_and_platform(
@@ -258,9 +277,9 @@ def add_collection(
     abouts: dict[str, str],
 ) -> None:
     """Append a z:Collection with a dcterms:hasPart for each sub-collection and each member item."""
-    node = sub(root, "z:Collection", about=collection_abouts[collection.id])
+    node = ref(root, "z:Collection", "rdf:about", collection_abouts[collection.id])
     sub(node, "dc:title", collection.title)
     for child in catalog.children(collection):
-        sub(node, "dcterms:hasPart", resource=collection_abouts[child.id])
+        ref(node, "dcterms:hasPart", "rdf:resource", collection_abouts[child.id])
     for member in catalog.members(collection):
-        sub(node, "dcterms:hasPart", resource=abouts[member.id])
+        ref(node, "dcterms:hasPart", "rdf:resource", abouts[member.id])
