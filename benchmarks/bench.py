@@ -752,7 +752,7 @@ def machine() -> dict[str, Any]:
                 "mlops-refs",
                 "pyyaml",
                 "lxml",
-                "fastjsonschema",
+                "jsonschema-rs",
                 "jsonschema",
                 "pybtex",
                 "bibtexparser",

@@ -34,6 +34,8 @@ PEERS = (
     "json_dumps_csl",
     "lxml_tostring_opml",
     "lxml_tostring_zotero_rdf",
+    "lxml_build_opml",
+    "lxml_build_zotero_rdf",
 )
 RATIOS = (
     "all_exports_vs_pandoc",
@@ -43,6 +45,8 @@ RATIOS = (
     "csl_json_vs_json_dumps",
     "opml_vs_lxml",
     "zotero_rdf_vs_lxml",
+    "opml_vs_lxml_tostring",
+    "zotero_rdf_vs_lxml_tostring",
     "validate_vs_load",
     "warm_vs_cold",
     "help_vs_python",

@@ -42,7 +42,7 @@ def read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Prob
             continue
         except OSError as exc:
             raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
-        doc, found = read_yaml(name, text)
+        doc, found = read_yaml(name, text, keep_text=False)
         if found:  # a file with YAML problems is not checked further, so errors do not cascade
             problems.extend(found)
             continue

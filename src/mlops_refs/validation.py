@@ -33,41 +33,11 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
 
 
 @cache
-def _fast_validator() -> Callable[[Any], Any]:
-    """The schema compiled to Python by fastjsonschema, the code cached under the schema's digest."""
-    import hashlib
+def _fast_validator() -> Callable[[Any], bool]:
+    """``is_valid`` of the schema compiled by jsonschema-rs: the happy path, with no error details."""
+    import jsonschema_rs
 
-    from .cache import cache_dir
-
-    raw = schema_path().read_bytes()
-    code_file = cache_dir() / f"schema-{hashlib.sha256(raw).hexdigest()[:32]}.py"
-    try:
-        code = code_file.read_text(encoding="utf-8")
-    except OSError:
-        import fastjsonschema
-
-        schema = dict(load_schema())
-        schema["$schema"] = (
-            "http://json-schema.org/draft-07/schema#"  # same keywords; fastjsonschema's newest
-        )
-        code = fastjsonschema.compile_to_code(schema)
-        _write_quietly(code_file, code)
-    entry = next(line[4 : line.index("(")] for line in code.splitlines() if line.startswith("def "))
-    namespace: dict[str, Any] = {}
-    exec(compile(code, str(code_file), "exec"), namespace)
-    return namespace[entry]
-
-
-def _write_quietly(path: Path, text: str) -> None:
-    import os
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass  # no cache, only a slower start
+    return jsonschema_rs.validator_for(load_schema()).is_valid
 
 
 @cache
@@ -79,14 +49,9 @@ def _detailed_validator() -> Any:
 
 def schema_problems(doc: YamlDocument) -> list[Problem]:
     """Every schema violation in one file, each located and explained."""
-    from fastjsonschema import JsonSchemaException
-
-    try:
-        _fast_validator()(doc.data)
+    if _fast_validator()(doc.data):
         return []
-    except JsonSchemaException:
-        pass
-    problems = []
+    problems = []  # only now the slower validator that explains each error
     for error in _detailed_validator().iter_errors(doc.data):
         problems.extend(_explain(doc, error))
     return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -51,7 +52,7 @@ class YamlDocument:
 
     file: str
     data: Any
-    text: str = field(repr=False, compare=False)
+    text: str | None = field(repr=False, compare=False)  # None: read the file again when needed
     _nodes: list[yaml.Node | None] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -59,8 +60,9 @@ class YamlDocument:
         """The composed node tree of the text (None for an empty or unreadable one)."""
         if not self._nodes:
             try:
-                self._nodes.append(_compose(self.text))
-            except yaml.YAMLError:
+                text = self.text if self.text is not None else Path(self.file).read_text(encoding="utf-8")
+                self._nodes.append(_compose(text))
+            except (yaml.YAMLError, OSError, UnicodeDecodeError):
                 self._nodes.append(None)
         return self._nodes[0]
 
@@ -116,8 +118,12 @@ def _compose(text: str) -> yaml.Node | None:
         loader.dispose()
 
 
-def read_yaml(file: str, text: str) -> tuple[YamlDocument, list[Problem]]:
-    """Parse one YAML document; syntax errors and duplicate keys come back as problems."""
+def read_yaml(file: str, text: str, keep_text: bool = True) -> tuple[YamlDocument, list[Problem]]:
+    """Parse one YAML document; syntax errors and duplicate keys come back as problems.
+
+    Without ``keep_text`` the document reads ``file`` again to locate a problem found later, instead of
+    holding the text in memory.
+    """
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -138,7 +144,7 @@ def read_yaml(file: str, text: str) -> tuple[YamlDocument, list[Problem]]:
                 file, 1, 1, "", "YAML aliases refer to themselves or nest too deeply; expand them by hand"
             )
         ]
-    return YamlDocument(file, data, text), problems
+    return YamlDocument(file, data, text if keep_text or problems else None), problems
 
 
 def _construct(loader: Any, file: str, node: yaml.Node, path: list[PathPart], problems: list[Problem]) -> Any:
