@@ -165,7 +165,11 @@ def _store(entry: Path, key: str, catalog: Catalog) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(tmp, "wb") as fh:
-            pickle.dump((key, catalog), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.fast = (
+                True  # no memo: the catalog is a tree of values, and a memo would double the peak memory
+            )
+            pickler.dump((key, catalog))
         os.replace(tmp, entry)
     except OSError:  # a read-only home is no reason to fail an export
         with contextlib.suppress(OSError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import IO, ClassVar
@@ -32,15 +33,21 @@ class OpmlExporter(BaseExporter):
     default_filename: ClassVar[str] = "mlops-refs.opml"
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
-        """Write the whole catalog as an OPML 2.0 document."""
-        root = etree.Element("opml", version="2.0")
-        root.append(self._head(catalog))
-        body = etree.SubElement(root, "body")
-        for collection in catalog.roots:
-            self._folder(body, catalog, collection)
-        etree.indent(root, space="  ")
+        """Write the whole catalog as an OPML 2.0 document, streamed: no tree of the whole outline."""
         stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        stream.write(etree.tostring(root, encoding="unicode") + "\n")
+        with etree.xmlfile(_TextSink(stream), encoding="utf-8") as xf, xf.element("opml", version="2.0"):
+            head = self._head(catalog)
+            etree.indent(head, space="  ", level=1)
+            xf.write("\n  ", head, "\n  ")
+            if catalog.roots:
+                with xf.element("body"):
+                    for collection in catalog.roots:
+                        self._folder(xf, catalog, collection, 2)
+                    xf.write("\n  ")
+            else:
+                xf.write(etree.Element("body"))
+            xf.write("\n")
+        stream.write("\n")
 
     def _head(self, catalog: Catalog) -> etree._Element:
         """The <head>: title, creation and modification dates from the catalog date, owner, docs."""
@@ -57,13 +64,31 @@ class OpmlExporter(BaseExporter):
         etree.SubElement(head, "docs").text = DOCS
         return head
 
-    def _folder(self, parent: etree._Element, catalog: Catalog, collection: Collection) -> None:
-        """One collection as an outline holding its resources, then its sub-collections."""
-        outline = etree.SubElement(parent, "outline", text=collection.title)
-        for resource in catalog.members(collection):
-            etree.SubElement(outline, "outline", link_attributes(resource))
-        for child in catalog.children(collection):
-            self._folder(outline, catalog, child)
+    def _folder(self, xf: etree.xmlfile, catalog: Catalog, collection: Collection, depth: int) -> None:
+        """One collection as an outline holding its resources, then its sub-collections, indented."""
+        pad = "\n" + "  " * depth
+        members, children = catalog.members(collection), catalog.children(collection)
+        xf.write(pad)
+        if not members and not children:
+            xf.write(etree.Element("outline", text=collection.title))
+            return
+        with xf.element("outline", text=collection.title):
+            for resource in members:
+                xf.write(pad + "  ", etree.Element("outline", link_attributes(resource)))
+            for child in children:
+                self._folder(xf, catalog, child, depth + 1)
+            xf.write(pad)
+
+
+class _TextSink:
+    """A binary write() that decodes UTF-8 onto a text stream, for lxml's incremental writer."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def write(self, data: bytes) -> None:
+        self._stream.write(self._decoder.decode(data))
 
 
 def link_attributes(resource: Resource) -> dict[str, str]:
