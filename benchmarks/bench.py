@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-from functools import partial
 import math
 import os
 import platform
@@ -30,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple

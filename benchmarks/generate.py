@@ -30,31 +30,15 @@ from typing import Any
 
 import yaml
 
+from mlops_refs.catalog import PLAIN_FIELDS
+from mlops_refs.model import PAPER_TYPES
+
 try:
     from yaml import CSafeDumper as _Dumper
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
 
 RESOURCES_PER_FILE = 1000
-PLAIN_FIELDS = (
-    "container",
-    "publisher",
-    "institution",
-    "volume",
-    "issue",
-    "pages",
-    "number",
-    "doi",
-    "arxiv",
-    "arxiv_class",
-    "isbn",
-    "summary",
-    "language",
-    "note",
-)
-PAPER_TYPES = frozenset(
-    {"journal-article", "conference-paper", "preprint", "report", "book", "chapter", "thesis"}
-)
 TEX_SPECIALS = re.compile(r"[\\{}%&#_$^~<>|]")
 
 

@@ -138,9 +138,21 @@ class OutputCache:
                 tmp.unlink()
 
 
-@cache
 def code_fingerprint(module: str) -> str:
     """A digest of the code an export depends on: this package, the exporter's module, the libraries used."""
+    import sys
+
+    plugin_file = getattr(sys.modules.get(module), "__file__", None)
+    if not plugin_file or Path(plugin_file).is_relative_to(_PACKAGE):
+        return _package_fingerprint()
+    return hashlib.sha256(_package_fingerprint().encode() + Path(plugin_file).read_bytes()).hexdigest()
+
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@cache
+def _package_fingerprint() -> str:
     import sys
     from importlib.metadata import PackageNotFoundError, version
 
@@ -150,12 +162,7 @@ def code_fingerprint(module: str) -> str:
             digest.update(f"{dist}={version(dist)}".encode())
         except PackageNotFoundError:
             digest.update(dist.encode())
-    package = Path(__file__).parent
-    sources = sorted(package.rglob("*.py"))
-    plugin_file = getattr(sys.modules.get(module), "__file__", None)
-    if plugin_file and not Path(plugin_file).is_relative_to(package):
-        sources.append(Path(plugin_file))
-    for source in sources:
+    for source in sorted(_PACKAGE.rglob("*.py")):
         digest.update(source.read_bytes())
     return digest.hexdigest()
 

@@ -226,7 +226,7 @@ def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
     return Catalog.build(catalog_info, built_collections, built_resources)
 
 
-_PLAIN_FIELDS = (
+PLAIN_FIELDS = (
     "container",
     "publisher",
     "institution",
@@ -256,5 +256,5 @@ def _resource(d: dict[str, Any]) -> Resource:
         issued=_date(d.get("issued")),
         accessed=_date(d.get("accessed")),
         tags=tuple(d.get("tags", ())),
-        **{f: d[f] for f in _PLAIN_FIELDS if f in d},
+        **{f: d[f] for f in PLAIN_FIELDS if f in d},
     )

@@ -44,7 +44,6 @@ def _encode_char(char: str) -> str:
     return encoded if encoded.isascii() and encoded == char else "{" + encoded.strip() + "}"
 
 
-@lru_cache(maxsize=1 << 16)
 def escape(text: str, ascii_only: bool = True) -> str:
     r"""Escape TeX specials; with ``ascii_only`` also encode non-ASCII as LaTeX commands.
 

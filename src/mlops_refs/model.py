@@ -26,6 +26,8 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "course",
 )
 
+PAPER_TYPES: frozenset[str] = frozenset(RESOURCE_TYPES[:7])  # journal-article ... thesis: scholarly writing
+
 
 @dataclass(frozen=True, slots=True)
 class Person:
@@ -123,15 +125,7 @@ class Resource:
     @property
     def is_paper(self) -> bool:
         """True for scholarly writing (articles, papers, preprints, reports, books, theses)."""
-        return self.type in {
-            "journal-article",
-            "conference-paper",
-            "preprint",
-            "report",
-            "book",
-            "chapter",
-            "thesis",
-        }
+        return self.type in PAPER_TYPES
 
 
 @dataclass(frozen=True, slots=True)
