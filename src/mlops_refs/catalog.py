@@ -31,6 +31,11 @@ class _Entry:
 
 def read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Problem]]:
     """Read and parse each file; unreadable files and YAML errors become problems."""
+    with gc_paused():  # parsing builds many acyclic objects; collecting during it only costs time
+        return _read_documents(files)
+
+
+def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Problem]]:
     docs, problems = [], []
     for file in files:
         name = str(file)
