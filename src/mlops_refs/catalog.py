@@ -117,6 +117,7 @@ def _duplicates(entries: list[_Entry], field: str, what: str, normalise=lambda v
     return problems
 
 
+@gc_paused()
 def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> list[Problem]:
     problems = []
     for extra in info[1:]:
@@ -205,6 +206,7 @@ def _date(value: str | int | None) -> PartialDate | None:
     return None if value is None else PartialDate.parse(value)
 
 
+@gc_paused()
 def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> Catalog:
     meta = info[0].data if info else {}
     catalog_info = CatalogInfo(
