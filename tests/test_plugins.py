@@ -122,3 +122,19 @@ def test_a_registry_can_be_built_from_classes_for_tests() -> None:
     registry = Registry([RisExporter])
     assert registry.names() == ["ris"]
     assert registry.get("ris").name == "ris"
+
+
+def test_remembered_entry_points_follow_what_is_installed(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    first = run_with(site, "-m", "mlops_refs", "formats")
+    assert not any(line.startswith("late") for line in first.stdout.splitlines())
+    dist = site / "late-1.0.dist-info"  # installed after the list was remembered
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: late\nVersion: 1.0\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text(
+        "[mlops_refs.exporters]\nlate = mlops_refs.exporters.ris:RisExporter\n", encoding="utf-8"
+    )
+    code = "from mlops_refs.plugins import entry_points_of; print(entry_points_of('mlops_refs.exporters'))"
+    listed = run_with(site, "-c", code).stdout
+    assert "('late', 'mlops_refs.exporters.ris:RisExporter')" in listed

@@ -154,15 +154,18 @@ _PACKAGE = Path(__file__).resolve().parent
 @cache
 def _package_fingerprint() -> str:
     import sys
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.util import find_spec
 
-    digest = hashlib.sha256(sys.version.encode())
-    for dist in ("lxml", "latexcodec"):
-        try:
-            digest.update(f"{dist}={version(dist)}".encode())
-        except PackageNotFoundError:
-            digest.update(dist.encode())
-    for source in sorted(_PACKAGE.rglob("*.py")):
+    from lxml import etree
+
+    digest = hashlib.sha256(
+        f"{sys.version}\0lxml {etree.LXML_VERSION} libxml2 {etree.LIBXML_VERSION}".encode()
+    )
+    latexcodec = find_spec("latexcodec")  # its source, without the cost of importing it
+    sources = sorted(_PACKAGE.rglob("*.py"))
+    if latexcodec is not None and latexcodec.origin:
+        sources += sorted(Path(latexcodec.origin).parent.glob("*.py"))
+    for source in sources:
         digest.update(source.read_bytes())
     return digest.hexdigest()
 

@@ -7,7 +7,6 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import IO, Any, ClassVar, Protocol, runtime_checkable
 
@@ -163,11 +162,13 @@ class Registry:
                 for cls in self._given:
                     classes.setdefault(cls.name, cls)
             else:
-                for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+                from ..plugins import entry_points_of, load
+
+                for name, value in entry_points_of(ENTRY_POINT_GROUP):
                     try:
-                        cls = ep.load()
+                        cls = load(value)
                     except Exception as exc:  # a broken plugin must not take the others down
-                        self.broken[ep.name] = f"{type(exc).__name__}: {exc}"
+                        self.broken[name] = f"{type(exc).__name__}: {exc}"
                         continue
                     classes.setdefault(cls.name, cls)
             self._classes = classes
