@@ -11,6 +11,7 @@ import hashlib
 import os
 import pickle
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -125,17 +126,14 @@ class OutputCache:
 
     def store(self, exporter: object, written: Path) -> None:
         """Keep a copy of an export just written to ``written``."""
-        entry = self._entry(exporter)
-        tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            with open(tmp, "wb") as out, open(written, "rb") as src:
-                out.write(self._key(exporter).encode("ascii") + b"\n")
+        key = self._key(exporter)
+
+        def copy(out: BinaryIO) -> None:
+            out.write(key.encode("ascii") + b"\n")
+            with open(written, "rb") as src:
                 shutil.copyfileobj(src, out)
-            os.replace(tmp, entry)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+
+        write_entry(self._entry(exporter), copy)
 
 
 def code_fingerprint(module: str) -> str:
@@ -171,16 +169,22 @@ def _package_fingerprint() -> str:
 
 
 def _store(entry: Path, key: str, catalog: Catalog) -> None:
+    def dump(out: BinaryIO) -> None:
+        pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.fast = True  # no memo: the catalog is a tree of values, and a memo would double peak memory
+        pickler.dump((key, catalog))
+
+    write_entry(entry, dump)
+
+
+def write_entry(entry: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write a cache entry via a temp file and a rename; an unwritable cache costs speed, not the run."""
     tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
     try:
         entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(tmp, "wb") as fh:
-            pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.fast = (
-                True  # no memo: the catalog is a tree of values, and a memo would double the peak memory
-            )
-            pickler.dump((key, catalog))
+        with open(tmp, "wb") as out:
+            write(out)
         os.replace(tmp, entry)
-    except OSError:  # a read-only home is no reason to fail an export
+    except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()

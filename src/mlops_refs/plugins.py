@@ -7,7 +7,6 @@ upgrading or removing any package finds them afresh.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -21,7 +20,7 @@ _VALUE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?(\[.*\])?\s
 
 def entry_points_of(group: str) -> list[tuple[str, str]]:
     """(name, "module:attr") of every entry point in ``group``, sorted by name."""
-    from .cache import cache_dir
+    from .cache import cache_dir, write_entry
 
     use_cache = not os.environ.get("MLOPS_REFS_NO_CACHE")
     entry = cache_dir() / f"entry-points-{_installation_key(group)}.json"
@@ -34,7 +33,7 @@ def entry_points_of(group: str) -> list[tuple[str, str]]:
 
     found = sorted({(ep.name, ep.value) for ep in entry_points(group=group)})
     if use_cache:
-        _write_quietly(entry, json.dumps(found))
+        write_entry(entry, lambda out: out.write(json.dumps(found).encode("utf-8")))
     return found
 
 
@@ -65,17 +64,3 @@ def _installation_key(group: str) -> str:
             except OSError:
                 digest.update(f"{path}\0-\0".encode())
     return digest.hexdigest()[:32]
-
-
-def _write_quietly(path: os.PathLike[str], text: str) -> None:
-    from pathlib import Path
-
-    target = Path(path)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
