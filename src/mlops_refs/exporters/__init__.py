@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, ClassVar, Protocol, runtime_checkable
 
@@ -84,6 +85,13 @@ def dumps(exporter: Exporter, catalog: Catalog) -> str:
     with gc_paused():
         exporter.write(catalog, buffer)
     return buffer.getvalue()
+
+
+def write_lines(stream: IO[str], lines: Iterable[str], batch: int = 1000) -> None:
+    """Write each line followed by a line feed, ``batch`` lines per write call."""
+    lines = iter(lines)
+    while chunk := list(islice(lines, batch)):
+        stream.write("\n".join(chunk) + "\n")
 
 
 def dump(exporter: Exporter, catalog: Catalog, path: str | os.PathLike[str]) -> Path:

@@ -16,13 +16,14 @@ importer ("RDF.js") reads back:
 from __future__ import annotations
 
 import html
-from functools import cache, partial
+from collections.abc import Iterator
+from itertools import chain
 from typing import IO, ClassVar
 
-from lxml import etree
-
+from ..errors import ExportError
 from ..model import Catalog, Collection, PartialDate, Person, Resource
-from . import BaseExporter
+from . import BaseExporter, write_lines
+from .xmltext import text
 
 NAMESPACES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -35,13 +36,6 @@ NAMESPACES = {
     "prism": "http://prismstandard.org/namespaces/1.2/basic/",
     "vcard": "http://nwalsh.com/rdf/vCard#",
 }
-
-
-@cache
-def qname(prefixed: str) -> str:
-    """Clark notation for a prefixed name: 'dc:title' -> '{http://purl.org/dc/elements/1.1/}title'."""
-    prefix, local = prefixed.split(":")
-    return f"{{{NAMESPACES[prefix]}}}{local}"
 
 
 # Our type -> (Zotero itemType, node element, container element); None = rdf:Description / no container.
@@ -64,7 +58,7 @@ ZOTERO_TYPES: dict[str, tuple[str, str | None, str | None]] = {
     "dataset": ("dataset", None, None),
 }
 
-BATCH = 2000  # nodes built and serialised together
+BATCH = 1000  # items rendered and written together
 
 # The importer reads bib:authors only for types whose creators include "author".
 AUTHOR_ROLE = {"computerProgram": "z:programmers", "videoRecording": "z:directors"}
@@ -80,129 +74,112 @@ class ZoteroRdfExporter(BaseExporter):
     default_filename: ClassVar[str] = "mlops-refs.rdf"
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
-        """Write the whole catalog as Zotero RDF/XML."""
-        root = etree.Element(qname("rdf:RDF"), nsmap=NAMESPACES)
+        """Write the whole catalog as Zotero RDF/XML, indented as lxml indents it."""
+        write_lines(stream, chain([ROOT_START_TAG], self._nodes(catalog), ["</rdf:RDF>"]), BATCH)
+
+    def _nodes(self, catalog: Catalog) -> Iterator[str]:
+        """Each item (with its note), then each collection, as indented markup."""
         abouts = {r.id: f"#item_{n}" for n, r in enumerate(catalog.resources, start=1)}
-        walk = list(catalog.walk())
-        collection_abouts = {c.id: f"#collection_{n}" for n, (c, _depth) in enumerate(walk, start=1)}
-        adders = [
-            partial(add_item, root, resource, n) for n, resource in enumerate(catalog.resources, start=1)
-        ]
-        adders += [partial(add_collection, root, catalog, c, collection_abouts, abouts) for c, _depth in walk]
-        # The document is built and written a batch of nodes at a time, so a large catalog never holds the
-        # whole tree in memory; the bytes are the same as one tree serialised at once.
-        stream.write(_start_tag(root))
-        for start in range(0, len(adders), BATCH):
-            for add in adders[start : start + BATCH]:
-                add()
-            etree.indent(root, space="    ")
-            text = etree.tostring(root, encoding="unicode")
-            stream.write(text[text.index(">") + 1 : text.rindex("</")].rstrip("\n"))
-            root.clear()
-        stream.write("\n</rdf:RDF>\n")
+        walk = [collection for collection, _depth in catalog.walk()]
+        collection_abouts = {c.id: f"#collection_{n}" for n, c in enumerate(walk, start=1)}
+        for n, resource in enumerate(catalog.resources, start=1):
+            try:
+                yield item_markup(resource, n)
+            except ExportError as error:
+                raise ExportError(f"zotero-rdf: resource {resource.id}: {error}") from None
+        for collection in walk:
+            try:
+                yield collection_markup(catalog, collection, collection_abouts, abouts)
+            except ExportError as error:
+                raise ExportError(f"zotero-rdf: collection {collection.id}: {error}") from None
 
 
-def _start_tag(root: etree._Element) -> str:
-    """The root's start tag with its namespace declarations, as lxml writes it."""
-    probe = etree.SubElement(root, qname("z:probe"))
-    text = etree.tostring(root, encoding="unicode")
-    root.remove(probe)
-    return text[: text.index(">") + 1]
+ROOT_START_TAG = "<rdf:RDF " + " ".join(f'xmlns:{p}="{uri}"' for p, uri in NAMESPACES.items()) + ">"
+PAD = tuple(" " * (4 * depth) for depth in range(8))
 
 
-def sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    """Append a child element, with text when given."""
-    element = _SubElement(parent, _QNAMES.get(tag) or qname(tag))
-    if text is not None:
-        element.text = text
-    return element
+def leaf(depth: int, tag: str, value: str) -> str:
+    """One indented element holding text."""
+    return f"{PAD[depth]}<{tag}>{text(value)}</{tag}>"
 
 
-def ref(parent: etree._Element, tag: str, attribute: str, target: str) -> etree._Element:
-    """Append a child element whose rdf:about or rdf:resource is ``target``."""
-    return _SubElement(parent, _QNAMES.get(tag) or qname(tag), {_QNAMES[attribute]: target})
+def wrapped(depth: int, wrappers: tuple[str, ...], tag: str) -> str:
+    """A format template: ``tag`` holding ``{}`` inside nested ``wrappers``, indented from ``depth``."""
+    opening = [f"{PAD[depth + i]}<{w}>" for i, w in enumerate(wrappers)]
+    closing = [f"{PAD[depth + i]}</{w}>" for i, w in reversed(list(enumerate(wrappers)))]
+    return "\n".join([*opening, leaf(depth + len(wrappers), tag, "{}"), *closing])
 
 
-_SubElement = etree.SubElement
-_QNAMES = {
-    f"{prefix}:{local}": qname(f"{prefix}:{local}")
-    for prefix, names in {
-        "rdf": ("Description", "Seq", "li", "value", "about", "resource"),
-        "z": ("itemType", "language", "citationKey", "Collection", "programmers", "directors"),
-        "dc": ("title", "subject", "identifier", "date", "description", "publisher"),
-        "dcterms": ("isPartOf", "isReferencedBy", "URI", "dateSubmitted", "abstract", "hasPart"),
-        "foaf": ("Person", "surname", "givenName", "Organization", "name"),
-        "bib": ("authors", "editors", "pages", "Memo"),
-        "prism": ("volume", "number"),
-    }.items()
-    for local in names
-}
+PUBLISHER = wrapped(2, ("dc:publisher", "foaf:Organization"), "foaf:name")
+URL = wrapped(2, ("dc:identifier", "dcterms:URI"), "rdf:value")
+PERSON_START = f"{PAD[4]}<rdf:li>\n{PAD[5]}<foaf:Person>\n{PAD[6]}<foaf:surname>{{}}</foaf:surname>"
+GIVEN_NAME = f"{PAD[6]}<foaf:givenName>{{}}</foaf:givenName>"
+PERSON_END = f"{PAD[5]}</foaf:Person>\n{PAD[4]}</rdf:li>"
 
 
-def add_item(root: etree._Element, resource: Resource, n: int) -> None:
-    """Append the node ``#item_<n>`` for one resource, shaped as Zotero's exporter shapes its item type.
+def item_markup(resource: Resource, n: int) -> str:
+    """The node ``#item_<n>`` for one resource, shaped as Zotero's exporter shapes its item type.
 
-    Its note follows as a child bib:Memo ``#note_<n>``.
+    Its note follows as a bib:Memo ``#note_<n>``.
     """
     zotero_type, node_tag, container_tag = ZOTERO_TYPES[resource.type]
-    item = ref(root, node_tag or "rdf:Description", "rdf:about", f"#item_{n}")
-    sub(item, "z:itemType", zotero_type)
+    node_tag = node_tag or "rdf:Description"
+    out = [f'{PAD[1]}<{node_tag} rdf:about="#item_{n}">', leaf(2, "z:itemType", zotero_type)]
 
     identifiers = [
         f"{label} {value}" for label, value in (("DOI", resource.doi), ("ISBN", resource.isbn)) if value
     ]
     if container_tag:
-        container = etree.Element(qname(container_tag))
         fields = (
             ("dc:title", resource.container),
             ("prism:volume", resource.volume),
             ("prism:number", resource.issue),
+            *(("dc:identifier", i) for i in identifiers),
         )
-        for tag, value in [*fields, *(("dc:identifier", i) for i in identifiers)]:
-            if value:
-                sub(container, tag, value)
+        container = [leaf(4, tag, value) for tag, value in fields if value]
         identifiers = []
-        if len(container):
-            sub(item, "dcterms:isPartOf").append(container)
+        if container:
+            out += [f"{PAD[2]}<dcterms:isPartOf>", f"{PAD[3]}<{container_tag}>", *container]
+            out += [f"{PAD[3]}</{container_tag}>", f"{PAD[2]}</dcterms:isPartOf>"]
     organisation, platform = publisher_and_platform(resource, zotero_type, bool(container_tag))
     if organisation:
-        sub(sub(sub(item, "dc:publisher"), "foaf:Organization"), "foaf:name", organisation)
+        out.append(PUBLISHER.format(text(organisation)))
 
-    add_creators(item, AUTHOR_ROLE.get(zotero_type, "bib:authors"), resource.authors)
-    add_creators(item, "bib:editors", resource.editors)
+    add_creators(out, AUTHOR_ROLE.get(zotero_type, "bib:authors"), resource.authors)
+    add_creators(out, "bib:editors", resource.editors)
     if resource.note:
-        ref(item, "dcterms:isReferencedBy", "rdf:resource", f"#note_{n}")
-    for tag in resource.tags:
-        sub(item, "dc:subject", tag)
-    sub(sub(sub(item, "dc:identifier"), "dcterms:URI"), "rdf:value", resource.url)
-    for identifier in identifiers:
-        sub(item, "dc:identifier", identifier)
+        out.append(f'{PAD[2]}<dcterms:isReferencedBy rdf:resource="#note_{n}"/>')
+    out += [leaf(2, "dc:subject", tag) for tag in resource.tags]
+    out.append(URL.format(text(resource.url)))
+    out += [leaf(2, "dc:identifier", identifier) for identifier in identifiers]
     if not container_tag:
         number = resource.number or (
             f"arXiv:{resource.arxiv}" if zotero_type == "preprint" and resource.arxiv else None
         )
         for tag, value in (("prism:volume", resource.volume), ("prism:number", number or resource.issue)):
             if value:
-                sub(item, tag, value)
+                out.append(leaf(2, tag, value))
     if resource.pages:
-        sub(item, "bib:pages", resource.pages)
+        out.append(leaf(2, "bib:pages", resource.pages))
     if resource.issued:
-        sub(item, "dc:date", resource.issued.iso())
+        out.append(leaf(2, "dc:date", resource.issued.iso()))
     extra = extra_lines(resource)
     if extra:
-        sub(item, "dc:description", "\n".join(extra))
+        out.append(leaf(2, "dc:description", "\n".join(extra)))
     if resource.accessed and resource.issued:
-        sub(item, "dcterms:dateSubmitted", sql_datetime(resource.accessed))
+        out.append(leaf(2, "dcterms:dateSubmitted", sql_datetime(resource.accessed)))
     if platform:
-        sub(item, *platform)
+        out.append(leaf(2, *platform))
     if resource.language and zotero_type not in NO_LANGUAGE_FIELD:
-        sub(item, "z:language", resource.language)
-    sub(item, "z:citationKey", resource.id)
+        out.append(leaf(2, "z:language", resource.language))
+    out.append(leaf(2, "z:citationKey", resource.id))
     if resource.summary:
-        sub(item, "dcterms:abstract", resource.summary)
-    sub(item, "dc:title", resource.title)
+        out.append(leaf(2, "dcterms:abstract", resource.summary))
+    out += [leaf(2, "dc:title", resource.title), f"{PAD[1]}</{node_tag}>"]
     if resource.note:
-        sub(ref(root, "bib:Memo", "rdf:about", f"#note_{n}"), "rdf:value", note_html(resource.note))
+        out += [f'{PAD[1]}<bib:Memo rdf:about="#note_{n}">', leaf(2, "rdf:value", note_html(resource.note))]
+        out.append(f"{PAD[1]}</bib:Memo>")
+    return "\n".join(out)
 
 
 def publisher_and_platform(
@@ -225,17 +202,18 @@ def publisher_and_platform(
     return organisation or container, None
 
 
-def add_creators(item: etree._Element, role: str, people: tuple[Person, ...]) -> None:
+def add_creators(out: list[str], role: str, people: tuple[Person, ...]) -> None:
     """Append one rdf:Seq of foaf:Person for a creator role (the importer reads only the first Seq)."""
     if not people:
         return
-    seq = sub(sub(item, role), "rdf:Seq")
+    out += [f"{PAD[2]}<{role}>", f"{PAD[3]}<rdf:Seq>"]
     for person in people:
-        node = sub(sub(seq, "rdf:li"), "foaf:Person")
-        sub(node, "foaf:surname", person.full_family)
+        out.append(PERSON_START.format(text(person.full_family)))
         given = given_name(person)
         if given:
-            sub(node, "foaf:givenName", given)
+            out.append(GIVEN_NAME.format(text(given)))
+        out.append(PERSON_END)
+    out += [f"{PAD[3]}</rdf:Seq>", f"{PAD[2]}</{role}>"]
 
 
 def given_name(person: Person) -> str | None:
@@ -269,17 +247,17 @@ def note_html(note: str) -> str:
     return "".join(f"<p>{body}</p>" for body in bodies)
 
 
-def add_collection(
-    root: etree._Element,
+def collection_markup(
     catalog: Catalog,
     collection: Collection,
     collection_abouts: dict[str, str],
     abouts: dict[str, str],
-) -> None:
-    """Append a z:Collection with a dcterms:hasPart for each sub-collection and each member item."""
-    node = ref(root, "z:Collection", "rdf:about", collection_abouts[collection.id])
-    sub(node, "dc:title", collection.title)
-    for child in catalog.children(collection):
-        ref(node, "dcterms:hasPart", "rdf:resource", collection_abouts[child.id])
-    for member in catalog.members(collection):
-        ref(node, "dcterms:hasPart", "rdf:resource", abouts[member.id])
+) -> str:
+    """A z:Collection with a dcterms:hasPart for each sub-collection and each member item."""
+    parts = [collection_abouts[child.id] for child in catalog.children(collection)]
+    parts += [abouts[member.id] for member in catalog.members(collection)]
+    out = [f'{PAD[1]}<z:Collection rdf:about="{collection_abouts[collection.id]}">']
+    out.append(leaf(2, "dc:title", collection.title))
+    out += [f'{PAD[2]}<dcterms:hasPart rdf:resource="{part}"/>' for part in parts]
+    out.append(f"{PAD[1]}</z:Collection>")
+    return "\n".join(out)
