@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import codecs
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import IO, ClassVar
 
-from lxml import etree
-
+from ..errors import ExportError
 from ..model import Catalog, Collection, PartialDate, Resource
-from . import BaseExporter
+from . import BaseExporter, write_lines
+from .xmltext import attribute, text
 
 DOCS = "http://opml.org/spec2.opml"
+INDENT = "  "
 
 
 @lru_cache(maxsize=1 << 14)
@@ -33,72 +34,68 @@ class OpmlExporter(BaseExporter):
     default_filename: ClassVar[str] = "mlops-refs.opml"
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
-        """Write the whole catalog as an OPML 2.0 document, streamed: no tree of the whole outline."""
-        stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        with etree.xmlfile(_TextSink(stream), encoding="utf-8") as xf, xf.element("opml", version="2.0"):
-            head = self._head(catalog)
-            etree.indent(head, space="  ", level=1)
-            xf.write("\n  ", head, "\n  ")
-            if catalog.roots:
-                with xf.element("body"):
-                    for collection in catalog.roots:
-                        self._folder(xf, catalog, collection, 2)
-                    xf.write("\n  ")
-            else:
-                xf.write(etree.Element("body"))
-            xf.write("\n")
-        stream.write("\n")
+        """Write the whole catalog as an OPML 2.0 document, indented two spaces a level as lxml would."""
+        write_lines(stream, self._lines(catalog))
 
-    def _head(self, catalog: Catalog) -> etree._Element:
-        """The <head>: title, creation and modification dates from the catalog date, owner, docs."""
-        head = etree.Element("head")
-        etree.SubElement(head, "title").text = catalog.info.title
-        if catalog.date is not None:
-            etree.SubElement(head, "dateCreated").text = rfc822(catalog.date)
-            etree.SubElement(head, "dateModified").text = rfc822(catalog.date)
-        if catalog.info.maintainers:
-            owners = ", ".join(person.display for person in catalog.info.maintainers)
-            etree.SubElement(head, "ownerName").text = owners
-        if catalog.info.homepage:
-            etree.SubElement(head, "ownerId").text = catalog.info.homepage
-        etree.SubElement(head, "docs").text = DOCS
-        return head
-
-    def _folder(self, xf: etree.xmlfile, catalog: Catalog, collection: Collection, depth: int) -> None:
-        """One collection as an outline holding its resources, then its sub-collections, indented."""
-        pad = "\n" + "  " * depth
-        members, children = catalog.members(collection), catalog.children(collection)
-        xf.write(pad)
-        if not members and not children:
-            xf.write(etree.Element("outline", text=collection.title))
-            return
-        with xf.element("outline", text=collection.title):
-            for resource in members:
-                xf.write(pad + "  ", etree.Element("outline", link_attributes(resource)))
-            for child in children:
-                self._folder(xf, catalog, child, depth + 1)
-            xf.write(pad)
+    def _lines(self, catalog: Catalog) -> Iterator[str]:
+        """The document line by line."""
+        yield '<?xml version="1.0" encoding="UTF-8"?>'
+        yield '<opml version="2.0">'
+        yield from head_lines(catalog)
+        if not catalog.roots:
+            yield f"{INDENT}<body/>"
+        else:
+            yield f"{INDENT}<body>"
+            for collection in catalog.roots:
+                yield from folder_lines(catalog, collection, 2)
+            yield f"{INDENT}</body>"
+        yield "</opml>"
 
 
-class _TextSink:
-    """A binary write() that decodes UTF-8 onto a text stream, for lxml's incremental writer."""
+def head_lines(catalog: Catalog) -> Iterator[str]:
+    """The <head>: title, creation and modification dates from the catalog date, owner, docs."""
+    pad = INDENT * 2
+    yield f"{INDENT}<head>"
+    yield f"{pad}<title>{text(catalog.info.title)}</title>"
+    if catalog.date is not None:
+        yield f"{pad}<dateCreated>{rfc822(catalog.date)}</dateCreated>"
+        yield f"{pad}<dateModified>{rfc822(catalog.date)}</dateModified>"
+    if catalog.info.maintainers:
+        owners = ", ".join(person.display for person in catalog.info.maintainers)
+        yield f"{pad}<ownerName>{text(owners)}</ownerName>"
+    if catalog.info.homepage:
+        yield f"{pad}<ownerId>{text(catalog.info.homepage)}</ownerId>"
+    yield f"{pad}<docs>{DOCS}</docs>"
+    yield f"{INDENT}</head>"
 
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
 
-    def write(self, data: bytes) -> None:
-        self._stream.write(self._decoder.decode(data))
+def folder_lines(catalog: Catalog, collection: Collection, depth: int) -> Iterator[str]:
+    """One collection as an outline holding its resources, then its sub-collections."""
+    pad = INDENT * depth
+    members, children = catalog.members(collection), catalog.children(collection)
+    start = f'{pad}<outline text="{attribute(collection.title)}"'
+    if not members and not children:
+        yield start + "/>"
+        return
+    yield start + ">"
+    for resource in members:
+        try:
+            yield f"{pad}{INDENT}<outline {link_attributes(resource)}/>"
+        except ExportError as error:
+            raise ExportError(f"opml: resource {resource.id}: {error}") from None
+    for child in children:
+        yield from folder_lines(catalog, child, depth + 1)
+    yield f"{pad}</outline>"
 
 
-def link_attributes(resource: Resource) -> dict[str, str]:
+def link_attributes(resource: Resource) -> str:
     """A resource as the attributes of a type="link" outline; its tags as comma-separated categories."""
-    attributes = {"text": resource.title, "type": "link", "url": resource.url}
+    attributes = f'text="{attribute(resource.title)}" type="link" url="{attribute(resource.url)}"'
     date = resource.accessed or resource.issued
     if date is not None:
-        attributes["created"] = rfc822(date)
+        attributes += f' created="{rfc822(date)}"'
     if resource.tags:
-        attributes["category"] = ",".join(resource.tags)
+        attributes += f' category="{attribute(",".join(resource.tags))}"'
     if resource.summary:
-        attributes["description"] = resource.summary
+        attributes += f' description="{attribute(resource.summary)}"'
     return attributes
