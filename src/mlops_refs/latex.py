@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from functools import lru_cache
 
 # Zotero's table (BibTeX.js escapeSpecialCharacters): a literal brace keeps the brace count balanced.
 SPECIALS = {
@@ -28,7 +27,6 @@ _WHITESPACE = re.compile(r"(\s+)")
 _BLANK_LINES = re.compile(r"\s*\n\s*(\n\s*)+")
 
 
-@lru_cache(maxsize=4096)
 def _encode_char(char: str) -> str:
     import latexcodec  # noqa: F401  (registers the "ulatex" codec; imported on the first non-ASCII character)
 
@@ -44,6 +42,24 @@ def _encode_char(char: str) -> str:
     return encoded if encoded.isascii() and encoded == char else "{" + encoded.strip() + "}"
 
 
+class _Table(dict):  # type: ignore[type-arg]
+    """A str.translate table: TeX specials escaped; other characters filled in on first sight."""
+
+    def __init__(self, ascii_only: bool) -> None:
+        super().__init__({ord(c): c for c in map(chr, range(128))})
+        self.update({ord(c): replacement for c, replacement in SPECIALS.items()})
+        self[ord("\t")] = " "
+        self.ascii_only = ascii_only
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = _encode_char(char) if self.ascii_only else char
+        return self[code]
+
+
+_TABLES = {True: _Table(ascii_only=True), False: _Table(ascii_only=False)}
+
+
 def escape(text: str, ascii_only: bool = True) -> str:
     r"""Escape TeX specials; with ``ascii_only`` also encode non-ASCII as LaTeX commands.
 
@@ -52,23 +68,20 @@ def escape(text: str, ascii_only: bool = True) -> str:
     """
     if not _NEEDS_WORK.search(text):
         return text
-    text = _BLANK_LINES.sub("\n", text.replace("\r\n", "\n").replace("\r", "\n")).replace("\t", " ")
-    out = []
-    for char in text:
-        if char in SPECIALS:
-            out.append(SPECIALS[char])
-        elif ascii_only and not char.isascii():
-            out.append(_encode_char(char))
-        else:
-            out.append(char)
-    return "".join(out)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" in text:
+        text = _BLANK_LINES.sub("\n", text)
+    return text.translate(_TABLES[ascii_only])
 
 
 def _needs_protection(word: str, first: bool) -> bool:
-    uppers = [c for c in word if c.isupper()]
+    if word.islower():  # every cased character lower-case: nothing to protect
+        return False
+    uppers = sum(1 for c in word if c.isupper())
     if not uppers:
         return False
-    return not (first and len(uppers) == 1 and word[0].isupper())
+    return not (first and uppers == 1 and word[0].isupper())
 
 
 def protect_title(text: str, ascii_only: bool = True) -> str:
@@ -77,9 +90,10 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
     >>> protect_title("BERT: Pre-training on TPUs")
     '{BERT:} {Pre-training} on {TPUs}'
     """
+    plain = not _NEEDS_WORK.search(text)  # then no word needs escaping either
     out = []
     for i, word in enumerate(_WHITESPACE.split(text)):
-        escaped = escape(word, ascii_only)
+        escaped = word if plain else escape(word, ascii_only)
         if i % 2 == 0 and _needs_protection(word, first=(i == 0)):
             escaped = "{{" + escaped + "}}" if escaped.startswith("\\") else "{" + escaped + "}"
         out.append(escaped)

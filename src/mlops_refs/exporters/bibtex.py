@@ -111,10 +111,8 @@ def _pages(pages: str) -> str:
 
 def _emit(stream: IO[str], entry_type: str, key: str, fields: list[tuple[str, str]]) -> None:
     width = max(len(name) for name, _ in fields)
-    stream.write(f"@{entry_type}{{{key},\n")
-    for name, value in fields:
-        stream.write(f"  {name.ljust(width)} = {value},\n")
-    stream.write("}\n")
+    lines = "".join(f"  {name.ljust(width)} = {value},\n" for name, value in fields)
+    stream.write(f"\n@{entry_type}{{{key},\n{lines}}}\n")
 
 
 class _BibBase(BaseExporter):
@@ -127,7 +125,6 @@ class _BibBase(BaseExporter):
         stream.write(f"% {catalog.info.title}: {len(catalog.resources)} entries, written by mlops-refs.\n")
         stream.write("% Encoding: " + ("ASCII (LaTeX escapes)" if self.ascii_only else "UTF-8") + "\n")
         for resource in catalog.resources:
-            stream.write("\n")
             entry_type, fields = self.entry(resource)
             _emit(stream, entry_type, resource.id, fields)
 
