@@ -6,13 +6,11 @@ uppercase tags and attributes; Firefox walks the same file as an HTML document.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, ClassVar
 
 from ..model import Catalog, Collection, PartialDate, Resource
-from . import BaseExporter, Options
+from . import BaseExporter, Options, write_lines
 
 HEADER = (
     "<!DOCTYPE NETSCAPE-Bookmark-file-1>",
@@ -40,7 +38,15 @@ def escape(text: str) -> str:
     >>> escape("Q&A: <b> \\"x\\" 'y'\\nz")
     'Q&amp;A: &lt;b&gt; &quot;x&quot; &#39;y&#39; z'
     """
-    return html.escape(" ".join(text.splitlines()), quote=True).replace("&#x27;", "&#39;")
+    if not text.isprintable():  # every line break is unprintable
+        text = " ".join(text.splitlines())
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
 
 
 def unix_time(*dates: PartialDate | None) -> int | None:
@@ -67,43 +73,40 @@ class NetscapeExporter(BaseExporter):
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
         """Write the whole catalog as a bookmark file."""
-        for line in self._lines(catalog):
-            stream.write(line + "\n")
+        write_lines(stream, self._lines(catalog))
 
-    def _lines(self, catalog: Catalog) -> Iterator[str]:
+    def _lines(self, catalog: Catalog) -> list[str]:
         """The file line by line: header, then the root list of folders."""
         title = escape(catalog.info.title)
-        yield from HEADER
-        yield f"<TITLE>{title}</TITLE>"
-        yield f"<H1>{title}</H1>"
-        yield "<DL><p>"
+        lines = [*HEADER, f"<TITLE>{title}</TITLE>", f"<H1>{title}</H1>", "<DL><p>"]
         folder_dates = date_attributes(unix_time(catalog.date))
         depth = 1
         if self.options.root_folder:
-            yield f"{INDENT}<DT><H3{folder_dates}>{title}</H3>"
-            yield f"{INDENT}<DL><p>"
+            lines += [f"{INDENT}<DT><H3{folder_dates}>{title}</H3>", f"{INDENT}<DL><p>"]
             depth = 2
         for root in catalog.roots:
-            yield from self._folder(catalog, root, depth, folder_dates)
+            self._folder(lines, catalog, root, depth, folder_dates)
         if self.options.root_folder:
-            yield f"{INDENT}</DL><p>"
-        yield "</DL><p>"
+            lines.append(f"{INDENT}</DL><p>")
+        lines.append("</DL><p>")
+        return lines
 
-    def _folder(self, catalog: Catalog, collection: Collection, depth: int, dates: str) -> Iterator[str]:
+    def _folder(
+        self, lines: list[str], catalog: Catalog, collection: Collection, depth: int, dates: str
+    ) -> None:
         """One collection: its heading, its resources, then its sub-collections."""
         pad = INDENT * depth
-        yield f"{pad}<DT><H3{dates}>{escape(collection.title)}</H3>"
-        yield f"{pad}<DL><p>"
+        lines += [f"{pad}<DT><H3{dates}>{escape(collection.title)}</H3>", f"{pad}<DL><p>"]
         for resource in catalog.members(collection):
-            yield from self._bookmark(catalog, resource, pad + INDENT)
+            self._bookmark(lines, catalog, resource, pad + INDENT)
         for child in catalog.children(collection):
-            yield from self._folder(catalog, child, depth + 1, dates)
-        yield f"{pad}</DL><p>"
+            self._folder(lines, catalog, child, depth + 1, dates)
+        lines.append(f"{pad}</DL><p>")
 
-    def _bookmark(self, catalog: Catalog, resource: Resource, pad: str) -> Iterator[str]:
+    def _bookmark(self, lines: list[str], catalog: Catalog, resource: Resource, pad: str) -> None:
         """One link line, and its summary as a <DD> line."""
         dates = date_attributes(unix_time(resource.accessed, resource.issued, catalog.date))
         tags = f' TAGS="{escape(",".join(resource.tags))}"' if resource.tags else ""
-        yield f'{pad}<DT><A HREF="{escape(resource.url)}"{dates}{tags}>{escape(resource.title)}</A>'
+        lines.append(f'{pad}<DT><A HREF="{escape(resource.url)}"{dates}{tags}>{escape(resource.title)}</A>')
         if self.options.descriptions and resource.summary:
-            yield f"{pad}<DD>{escape(resource.summary)}"
+            lines.append(f"{pad}<DD>{escape(resource.summary)}")

@@ -8,7 +8,6 @@ RIS has no folders: collections are not exported. Items without a publication da
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, ClassVar
 
@@ -73,13 +72,12 @@ class RisExporter(BaseExporter):
         newline = "\r\n" if self.options.crlf else "\n"
         separator = ""
         for r in catalog.resources:
-            stream.write(separator + newline.join(f"{tag}  - {value}" for tag, value in _tags(r)) + newline)
+            stream.write(separator + newline.join(record_lines(r)) + newline)
             separator = newline
 
 
-def _tags(r: Resource) -> Iterator[tuple[str, str]]:
-    """The (tag, value) pairs of one record, from TY to ER."""
-    yield "TY", RIS_TYPES[r.type]
+def record_lines(r: Resource) -> list[str]:
+    """The lines of one record, from TY to ER."""
     pairs: list[tuple[str, str | None]] = [("TI", r.title)]
     pairs += [("AU", _name(p)) for p in r.authors]
     pairs += [(EDITOR_TAGS.get(r.type, "ED"), _name(p)) for p in r.editors]
@@ -98,11 +96,10 @@ def _tags(r: Resource) -> Iterator[tuple[str, str]]:
         pairs += [("DB", "arXiv"), ("AN", r.arxiv)]
     pairs += [("Y2", _date(r.accessed) if r.accessed else None), ("AB", r.summary)]
     pairs += [("N1", r.note), ("LA", r.language), *(("KW", tag) for tag in r.tags), ("ID", r.id)]
-    for tag, value in pairs:
-        text = _fold(value)
-        if text:
-            yield tag, text
-    yield "ER", ""
+    lines = [f"TY  - {RIS_TYPES[r.type]}"]
+    lines += [f"{tag}  - {text}" for tag, value in pairs if value and (text := _fold(value))]
+    lines.append("ER  - ")
+    return lines
 
 
 def _name(person: Person) -> str:
@@ -129,6 +126,6 @@ def _fold(value: str | None) -> str:
     """The value on one line: every line break (any Unicode kind) and surrounding blanks become one space."""
     if not value:
         return ""
-    if not LINE_BREAKS.search(value):
+    if value.isprintable() or not LINE_BREAKS.search(value):  # every line break is unprintable
         return value.strip()
     return " ".join(part.strip() for part in (value or "").splitlines() if part.strip())
