@@ -22,7 +22,11 @@ SPECIALS = {
 }
 # "|" stays as it is: \textbar is lost by pandoc's reader, and with T1 fonts (the modern default) a plain "|"
 # prints as a bar.
-_NEEDS_WORK = re.compile(r"[\\{}%&#_$^~<>\n\r\t]|[^\x00-\x7f]")
+_TEX_WORK = "\\{}%&#_$^~<>\n\r\t"  # what escape() changes, besides non-ASCII characters
+# One negated class of the ASCII characters that need nothing: quick to compile and to search.
+_NEEDS_WORK = re.compile(
+    "[^" + "".join(re.escape(c) for c in map(chr, range(128)) if c not in _TEX_WORK) + "]"
+)
 _WHITESPACE = re.compile(r"(\s+)")
 _BLANK_LINES = re.compile(r"\s*\n\s*(\n\s*)+")
 
@@ -76,8 +80,6 @@ def escape(text: str, ascii_only: bool = True) -> str:
 
 
 def _needs_protection(word: str, first: bool) -> bool:
-    if word.islower():  # every cased character lower-case: nothing to protect
-        return False
     uppers = sum(1 for c in word if c.isupper())
     if not uppers:
         return False
@@ -90,11 +92,12 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
     >>> protect_title("BERT: Pre-training on TPUs")
     '{BERT:} {Pre-training} on {TPUs}'
     """
-    plain = not _NEEDS_WORK.search(text)  # then no word needs escaping either
-    out = []
-    for i, word in enumerate(_WHITESPACE.split(text)):
-        escaped = word if plain else escape(word, ascii_only)
-        if i % 2 == 0 and _needs_protection(word, first=(i == 0)):
-            escaped = "{{" + escaped + "}}" if escaped.startswith("\\") else "{" + escaped + "}"
-        out.append(escaped)
+    parts = _WHITESPACE.split(text)  # words at even indexes, the whitespace between them at odd ones
+    plain = not _NEEDS_WORK.search(text)  # then no part needs escaping
+    out = parts if plain else [escape(part, ascii_only) for part in parts]
+    for i in range(0, len(parts), 2):
+        word = parts[i]
+        if not word.islower() and _needs_protection(word, first=(i == 0)):
+            escaped = out[i]
+            out[i] = "{{" + escaped + "}}" if escaped.startswith("\\") else "{" + escaped + "}"
     return "".join(out)
