@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from . import __version__
 from .bundled import catalog_files, data_path, schema_path
 from .gcpause import gc_paused
-from .model import Catalog
+
+if TYPE_CHECKING:
+    from .model import Catalog
 
 CACHE_ENV = "MLOPS_REFS_CACHE_DIR"
 _FORMAT = 1
@@ -71,6 +73,8 @@ def load_catalog_cached(
     path: str | os.PathLike[str] | None = None, source: CatalogSource | None = None
 ) -> Catalog:
     """``load_catalog``, answered from the cache when the catalog's files have not changed."""
+    from .model import Catalog  # imported here: a run whose exports are all cached never needs it
+
     source = source or CatalogSource.find(path)
     entry = source.entry("catalog").with_suffix(".pickle")
     try:
@@ -154,11 +158,7 @@ def _package_fingerprint() -> str:
     import sys
     from importlib.util import find_spec
 
-    from lxml import etree
-
-    digest = hashlib.sha256(
-        f"{sys.version}\0lxml {etree.LXML_VERSION} libxml2 {etree.LIBXML_VERSION}".encode()
-    )
+    digest = hashlib.sha256(sys.version.encode())
     latexcodec = find_spec("latexcodec")  # its source, without the cost of importing it
     sources = sorted(_PACKAGE.rglob("*.py"))
     if latexcodec is not None and latexcodec.origin:

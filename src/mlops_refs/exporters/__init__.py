@@ -9,11 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, ClassVar, Protocol, runtime_checkable
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import ExportError, ExportOptionError, UnknownFormatError
 from ..gcpause import gc_paused
-from ..model import Catalog
+
+if TYPE_CHECKING:
+    from ..model import Catalog
 
 ENTRY_POINT_GROUP = "mlops_refs.exporters"
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, ClassVar
+from typing import IO, TYPE_CHECKING, ClassVar
 
 from ..latex import escape, protect_title
-from ..model import Catalog, Person, Resource
 from . import BaseExporter, Options
+
+if TYPE_CHECKING:
+    from ..model import Catalog, Person, Resource
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 VERBATIM = {"url", "doi", "eprint"}

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from ..model import Catalog, PartialDate, Person, Resource
 from . import BaseExporter, Options
+
+if TYPE_CHECKING:
+    from ..model import Catalog, PartialDate, Person, Resource
 
 CSL_TYPES: dict[str, str] = {
     "journal-article": "article-journal",

@@ -7,10 +7,12 @@ uppercase tags and attributes; Firefox walks the same file as an HTML document.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import IO, ClassVar
+from typing import IO, TYPE_CHECKING, ClassVar
 
-from ..model import Catalog, Collection, PartialDate, Resource
 from . import BaseExporter, Options, write_lines
+
+if TYPE_CHECKING:
+    from ..model import Catalog, Collection, PartialDate, Resource
 
 HEADER = (
     "<!DOCTYPE NETSCAPE-Bookmark-file-1>",

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from functools import lru_cache
-from typing import IO, ClassVar
+from typing import IO, TYPE_CHECKING, ClassVar
 
 from ..errors import ExportError
-from ..model import Catalog, Collection, PartialDate, Resource
 from . import BaseExporter, write_lines
 from .xmltext import attribute, text
+
+if TYPE_CHECKING:
+    from ..model import Catalog, Collection, PartialDate, Resource
 
 DOCS = "http://opml.org/spec2.opml"
 INDENT = "  "
@@ -19,8 +20,11 @@ INDENT = "  "
 @lru_cache(maxsize=1 << 14)
 def rfc822(date: PartialDate) -> str:
     """RFC 822 date-time at 00:00 GMT of the first day the date covers: 'Fri, 01 Mar 2024 00:00:00 GMT'."""
+    # Imported on use: a run whose exports all come from the cache never needs them.
+    from datetime import datetime, timezone
+    from email.utils import format_datetime
+
     moment = datetime(date.year, date.month or 1, date.day or 1, tzinfo=timezone.utc)
-    from email.utils import format_datetime  # imported on use: it is slow to import and rarely needed
 
     return format_datetime(moment, usegmt=True)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import IO, ClassVar
+from typing import IO, TYPE_CHECKING, ClassVar
 
-from ..model import Catalog, PartialDate, Person, Resource
 from . import BaseExporter, Options
+
+if TYPE_CHECKING:
+    from ..model import Catalog, PartialDate, Person, Resource
 
 # No RIS code imports as a Zotero preprint (Zotero exports preprints as GEN and reads GEN, UNPB and JOUR
 # alike as journal articles); UNPB, "unpublished work", is the RIS meaning closest to a preprint.

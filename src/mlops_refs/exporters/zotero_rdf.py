@@ -15,15 +15,16 @@ importer ("RDF.js") reads back:
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 from itertools import chain
-from typing import IO, ClassVar
+from typing import IO, TYPE_CHECKING, ClassVar
 
 from ..errors import ExportError
-from ..model import Catalog, Collection, PartialDate, Person, Resource
 from . import BaseExporter, write_lines
 from .xmltext import text
+
+if TYPE_CHECKING:
+    from ..model import Catalog, Collection, PartialDate, Person, Resource
 
 NAMESPACES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -243,8 +244,12 @@ def sql_datetime(date: PartialDate) -> str:
 def note_html(note: str) -> str:
     """Plain text as Zotero note HTML: <p> per blank-line paragraph, <br> per line break, text escaped."""
     paragraphs = [p for p in note.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    bodies = ("<br>".join(html.escape(line, quote=False) for line in p.split("\n")) for p in paragraphs)
+    bodies = ("<br>".join(_html_text(line) for line in p.split("\n")) for p in paragraphs)
     return "".join(f"<p>{body}</p>" for body in bodies)
+
+
+def _html_text(line: str) -> str:
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def collection_markup(
