@@ -49,7 +49,9 @@ class Person:
         """Family name with its particle, e.g. 'van der Berg'."""
         if self.literal is not None:
             return self.literal
-        return " ".join(p for p in (self.particle, self.family) if p)
+        if self.particle and self.family:
+            return f"{self.particle} {self.family}"
+        return self.family or self.particle or ""
 
     @property
     def display(self) -> str:

@@ -17,13 +17,18 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def text(value: str) -> str:
     """Character data: &, <, > as entities and a carriage return as &#13; (a raw CR would be lost)."""
-    if not value.isprintable():  # printable implies legal; only the rest needs the slower scan
+    if value.isprintable():  # printable implies legal, and the most common case: nothing to escape
+        if "&" not in value and "<" not in value and ">" not in value:
+            return value
+    else:
         _refuse_illegal(value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def attribute(value: str) -> str:
     """A double-quoted attribute value; tab, line feed and CR as references so parsers keep them."""
+    if value.isprintable() and '"' not in value:  # printable: no tab, line feed or CR to encode
+        return text(value)
     return text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 

@@ -113,9 +113,9 @@ def wrapped(depth: int, wrappers: tuple[str, ...], tag: str) -> str:
 
 PUBLISHER = wrapped(2, ("dc:publisher", "foaf:Organization"), "foaf:name")
 URL = wrapped(2, ("dc:identifier", "dcterms:URI"), "rdf:value")
-PERSON_START = f"{PAD[4]}<rdf:li>\n{PAD[5]}<foaf:Person>\n{PAD[6]}<foaf:surname>{{}}</foaf:surname>"
-GIVEN_NAME = f"{PAD[6]}<foaf:givenName>{{}}</foaf:givenName>"
-PERSON_END = f"{PAD[5]}</foaf:Person>\n{PAD[4]}</rdf:li>"
+PERSON = wrapped(4, ("rdf:li", "foaf:Person"), "foaf:surname")
+GIVEN_NAME = leaf(6, "foaf:givenName", "{}")
+PERSON_WITH_GIVEN_NAME = PERSON.replace("</foaf:surname>", f"</foaf:surname>\n{GIVEN_NAME}")
 
 
 def item_markup(resource: Resource, n: int) -> str:
@@ -209,19 +209,21 @@ def add_creators(out: list[str], role: str, people: tuple[Person, ...]) -> None:
         return
     out += [f"{PAD[2]}<{role}>", f"{PAD[3]}<rdf:Seq>"]
     for person in people:
-        out.append(PERSON_START.format(text(person.full_family)))
         given = given_name(person)
         if given:
-            out.append(GIVEN_NAME.format(text(given)))
-        out.append(PERSON_END)
+            out.append(PERSON_WITH_GIVEN_NAME.format(text(person.full_family), text(given)))
+        else:
+            out.append(PERSON.format(text(person.full_family)))
     out += [f"{PAD[3]}</rdf:Seq>", f"{PAD[2]}</{role}>"]
 
 
 def given_name(person: Person) -> str | None:
     """Zotero's first-name field: the given name, with a suffix after a comma ('Martin Luther, Jr.')."""
-    if person.is_organisation:
+    if person.literal is not None:
         return None
-    return ", ".join(p for p in (person.given, person.suffix) if p) or None
+    if person.suffix:
+        return f"{person.given}, {person.suffix}" if person.given else person.suffix
+    return person.given or None
 
 
 def extra_lines(resource: Resource) -> list[str]:
