@@ -80,7 +80,7 @@ def escape(text: str, ascii_only: bool = True) -> str:
 
 
 def _needs_protection(word: str, first: bool) -> bool:
-    uppers = sum(1 for c in word if c.isupper())
+    uppers = sum(map(str.isupper, word))
     if not uppers:
         return False
     return not (first and uppers == 1 and word[0].isupper())

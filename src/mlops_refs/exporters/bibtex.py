@@ -104,7 +104,7 @@ def _name(person: Person, ascii_only: bool) -> str:
 
 def names(people: tuple[Person, ...], ascii_only: bool) -> str:
     """A BibTeX name list: 'von Last, Jr, First and ...', organisations braced."""
-    return " and ".join(_name(p, ascii_only) for p in people)
+    return " and ".join([_name(p, ascii_only) for p in people])
 
 
 def _pages(pages: str) -> str:
@@ -112,8 +112,8 @@ def _pages(pages: str) -> str:
 
 
 def _emit(stream: IO[str], entry_type: str, key: str, fields: list[tuple[str, str]]) -> None:
-    width = max(len(name) for name, _ in fields)
-    lines = "".join(f"  {name.ljust(width)} = {value},\n" for name, value in fields)
+    width = max([len(name) for name, _ in fields])
+    lines = "".join([f"  {name.ljust(width)} = {value},\n" for name, value in fields])
     stream.write(f"\n@{entry_type}{{{key},\n{lines}}}\n")
 
 
