@@ -88,6 +88,10 @@ def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
     assert missing == [], f"stages missing from 'seconds': {missing}; skipped: {result['skipped']}"
     assert [k for k, v in seconds.items() if not _positive(v)] == []
 
+    least, median = result["min_cpu_seconds"], result["cpu_seconds"]
+    for key in IN_PROCESS + exports:
+        assert 0 <= least[key] <= median[key], (key, least.get(key), median.get(key))
+
     rss = result["peak_rss_mb"]
     for key in (*PROCESSES, "bench_process"):
         assert _positive(rss.get(key)), (key, rss.get(key))
@@ -108,3 +112,29 @@ def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
     assert _positive(machine["cpu_count"])
     assert machine["python"] == ".".join(map(str, sys.version_info[:3]))
     assert machine["platform"]
+
+
+SCALING_ARGS = ("--scaling", "--sizes", "20", "40", "--skip-peers", "--repeat", "1")
+
+
+def test_bench_scaling_compares_every_size_dependent_stage(tmp_path: Path) -> None:
+    from mlops_refs import formats
+
+    done = subprocess.run(
+        [sys.executable, str(BENCH), *SCALING_ARGS, "--json", "--cache-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["sizes"], report["size_ratio"], report["limit"]) == ([20, 40], 2.0, 2.4)
+    exports = {f"export_{name.replace('-', '_')}" for name in formats()}
+    assert exports | {"load_catalog", "all_exports", "process_export_cold"} <= set(report["scaling"])
+    assert set(report["within_limit"]) == set(report["scaling"])
+    for stage, ratio in report["scaling"].items():
+        small, big = (report["runs"][size]["min_cpu_seconds"].get(stage) for size in ("20", "40"))
+        if small:
+            assert ratio == round(big / small, 3), stage
+    assert report["runs"]["20"]["repeat"] == report["runs"]["40"]["repeat"] == 1
