@@ -618,9 +618,14 @@ def _peer_stages(rec: Recorder, catalog: Any, outputs: dict[str, str], scratch: 
     _pandoc_stage(rec, cmd, _all_exports_stage(catalog))
 
 
+# all_exports samples taken after each pandoc run: pandoc's run is ten times longer and so averages over the
+# machine's slow and fast spells, which one short sample of ours would not.
+EXPORTS_PER_PANDOC_RUN = 3
+
+
 def _pandoc_stage(rec: Recorder, cmd: list[str], all_exports: Stage) -> None:
-    """pandoc's conversion, each run followed by one run of all our exports, so that both sides of their
-    ratio see the same machine load; these all_exports figures replace the ones from _export_stages."""
+    """pandoc's conversion, each run followed by runs of all our exports, so that both sides of their ratio
+    see the same machine load; these all_exports figures replace the ones from _export_stages."""
     runs: list[ProcessRun] = []
     ours: list[tuple[float, float]] = []
     for _ in range(rec.repeat):
@@ -629,8 +634,9 @@ def _pandoc_stage(rec: Recorder, cmd: list[str], all_exports: Stage) -> None:
         except BenchError as exc:
             rec.skipped["pandoc_bibtex_to_csljson"] = str(exc)
             return
-        wall, cpu, _ = _sample(all_exports, 1)
-        ours.append((wall, cpu))
+        for _ in range(EXPORTS_PER_PANDOC_RUN):
+            wall, cpu, _ = _sample(all_exports, 1)
+            ours.append((wall, cpu))
     rec.record("pandoc_bibtex_to_csljson", summarise(runs))
     rec.seconds["all_exports"] = statistics.median(w for w, _ in ours)
     rec.cpu_seconds["all_exports"] = statistics.median(c for _, c in ours)
