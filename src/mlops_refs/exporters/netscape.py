@@ -6,6 +6,7 @@ uppercase tags and attributes; Firefox walks the same file as an HTML document.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
 
@@ -77,21 +78,22 @@ class NetscapeExporter(BaseExporter):
         """Write the whole catalog as a bookmark file."""
         write_lines(stream, self._lines(catalog))
 
-    def _lines(self, catalog: Catalog) -> list[str]:
-        """The file line by line: header, then the root list of folders."""
+    def _lines(self, catalog: Catalog) -> Iterator[str]:
+        """The file line by line: header, then the root list of folders, one top folder's lines at a time."""
         title = escape(catalog.info.title)
-        lines = [*HEADER, f"<TITLE>{title}</TITLE>", f"<H1>{title}</H1>", "<DL><p>"]
+        yield from (*HEADER, f"<TITLE>{title}</TITLE>", f"<H1>{title}</H1>", "<DL><p>")
         folder_dates = date_attributes(unix_time(catalog.date))
         depth = 1
         if self.options.root_folder:
-            lines += [f"{INDENT}<DT><H3{folder_dates}>{title}</H3>", f"{INDENT}<DL><p>"]
+            yield from (f"{INDENT}<DT><H3{folder_dates}>{title}</H3>", f"{INDENT}<DL><p>")
             depth = 2
         for root in catalog.roots:
+            lines: list[str] = []
             self._folder(lines, catalog, root, depth, folder_dates)
+            yield from lines
         if self.options.root_folder:
-            lines.append(f"{INDENT}</DL><p>")
-        lines.append("</DL><p>")
-        return lines
+            yield f"{INDENT}</DL><p>"
+        yield "</DL><p>"
 
     def _folder(
         self, lines: list[str], catalog: Catalog, collection: Collection, depth: int, dates: str
