@@ -133,7 +133,9 @@ def test_text_is_utf8_one_item_a_line_with_a_final_newline(evil_catalog: Catalog
     lines = text.splitlines()
     assert lines[0] == "["
     assert lines[-1] == "]"
-    assert [json.loads(line.rstrip(","))["id"] for line in lines[1:-1]] == [r.id for r in evil_catalog.resources]
+    assert [json.loads(line.rstrip(","))["id"] for line in lines[1:-1]] == [
+        r.id for r in evil_catalog.resources
+    ]
     assert lines[1].startswith('{"id": "evil-specials", "type": "article-journal",')
 
 

@@ -19,8 +19,13 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def export(env: dict[str, str], catalog: Path, out: Path, *extra: str) -> dict[str, bytes]:
-    result = subprocess.run([sys.executable, "-m", "mlops_refs", "export", "--catalog", str(catalog), "--out",
-                             str(out), *extra], env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "mlops_refs", "export", "--catalog", str(catalog), "--out", str(out), *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
 
@@ -40,8 +45,9 @@ def test_a_changed_catalog_or_option_is_never_served_from_the_cache(env, tmp_pat
     catalog = Path(shutil.copytree(GOOD, tmp_path / "catalog"))
     before = export(env, catalog, tmp_path / "a")
     yaml_file = catalog / "catalog.yaml"
-    yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace("A plain web page", "A changed page"),
-                         encoding="utf-8")
+    yaml_file.write_text(
+        yaml_file.read_text(encoding="utf-8").replace("A plain web page", "A changed page"), encoding="utf-8"
+    )
     after = export(env, catalog, tmp_path / "b")
     assert all(b"A changed page" in content for content in after.values())
     assert all(b"A plain web page" in content for content in before.values())
