@@ -105,3 +105,11 @@ def test_characters_xml_cannot_carry_are_refused(fmt: str, char: str, good_catal
     message = f"{fmt}: resource {first.id}: the character U\\+{ord(char):04X} cannot be written in XML"
     with pytest.raises(ExportError, match=message):
         dumps(EXPORTERS[fmt](), bad)
+
+
+@pytest.mark.parametrize("fmt", EXPORTERS)
+def test_a_collection_title_xml_cannot_carry_is_refused(fmt: str, good_catalog: Catalog) -> None:
+    first, *rest = good_catalog.collections
+    bad = Catalog.build(good_catalog.info, [replace(first, title="x\x01y"), *rest], good_catalog.resources)
+    with pytest.raises(ExportError, match=f"{fmt}: collection {first.id}: the character U\\+0001"):
+        dumps(EXPORTERS[fmt](), bad)

@@ -77,7 +77,10 @@ def folder_lines(catalog: Catalog, collection: Collection, depth: int) -> Iterat
     """One collection as an outline holding its resources, then its sub-collections."""
     pad = INDENT * depth
     members, children = catalog.members(collection), catalog.children(collection)
-    start = f'{pad}<outline text="{attribute(collection.title)}"'
+    try:
+        start = f'{pad}<outline text="{attribute(collection.title)}"'
+    except ExportError as error:
+        raise ExportError(f"opml: collection {collection.id}: {error}") from None
     if not members and not children:
         yield start + "/>"
         return
