@@ -60,18 +60,23 @@ def _positive(value: object) -> bool:
     )
 
 
-def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
-    from mlops_refs import formats
-
+def run_bench(cache_dir: Path, *args: str) -> dict:
+    """Run bench.py with ``args`` and --json, and return its report."""
     done = subprocess.run(
-        [sys.executable, str(BENCH), "--size", "50", "--repeat", "1", "--json", "--cache-dir", str(tmp_path)],
+        [sys.executable, str(BENCH), *args, "--json", "--cache-dir", str(cache_dir)],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
+    from mlops_refs import formats
+
+    result = run_bench(tmp_path, "--size", "50", "--repeat", "1")
 
     assert result["size"] == 50
     assert result["repeat"] == 1
@@ -114,21 +119,10 @@ def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
     assert machine["platform"]
 
 
-SCALING_ARGS = ("--scaling", "--sizes", "20", "40", "--skip-peers", "--repeat", "1")
-
-
 def test_bench_scaling_compares_every_size_dependent_stage(tmp_path: Path) -> None:
     from mlops_refs import formats
 
-    done = subprocess.run(
-        [sys.executable, str(BENCH), *SCALING_ARGS, "--json", "--cache-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report = run_bench(tmp_path, "--scaling", "--sizes", "20", "40", "--skip-peers", "--repeat", "1")
     assert (report["sizes"], report["size_ratio"], report["limit"]) == ([20, 40], 2.0, 2.4)
     exports = {f"export_{name.replace('-', '_')}" for name in formats()}
     assert exports | {"load_catalog", "all_exports", "process_export_cold"} <= set(report["scaling"])
