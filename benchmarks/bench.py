@@ -809,64 +809,6 @@ def machine() -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Scaling: the same run at two sizes, in separate processes
-# ----------------------------------------------------------------------------------------------------------
-
-
-def scaling(sizes: list[int], args: argparse.Namespace) -> dict[str, Any]:
-    """Run each size in its own process and compare every size-dependent stage between the two ends."""
-    runs: dict[str, Any] = {}
-    # Every size gets the same number of samples: a single run pays first-call costs (fresh memory from the
-    # OS, cold caches) that the median of several leaves out, which would tilt the ratio.
-    repeat = args.repeat or 3
-    for size in sizes:
-        cmd = [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--size",
-            str(size),
-            "--seed",
-            str(args.seed),
-            "--json",
-            "--cache-dir",
-            str(args.cache_dir),
-        ]
-        cmd += ["--repeat", str(repeat)]
-        if args.skip_peers:
-            cmd.append("--skip-peers")
-        print(f"scaling: running size {size} ...", file=sys.stderr)
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
-        if done.returncode != 0:
-            raise BenchError(f"the run at size {size} failed (exit {done.returncode})")
-        runs[str(size)] = json.loads(done.stdout)
-    small, big = runs[str(sizes[0])], runs[str(sizes[-1])]
-    size_ratio = sizes[-1] / sizes[0]
-    limit = SCALING_SLACK * size_ratio
-    ratios, within = {}, {}
-    # The least CPU time of each stage's samples where there is one: other load on the machine only ever
-    # adds time (on this 2-core machine the same call varies by up to 50%), and the least disturbed sample
-    # is the most comparable between two runs, as timeit's documentation advises.
-    for stage in small["seconds"]:
-        if stage in SIZE_INDEPENDENT or stage not in big["seconds"]:
-            continue
-        base = _least_cpu(small, stage)
-        if base:
-            ratios[stage] = round(_least_cpu(big, stage) / base, 3)
-        within[stage] = ratios[stage] <= limit
-    rss = {s: runs[str(s)]["peak_rss_mb"].get("process_export_cold") for s in sizes}
-    return {
-        "sizes": sizes,
-        "size_ratio": size_ratio,
-        "limit": limit,
-        "scaling": ratios,
-        "within_limit": within,
-        "worst": max(ratios, key=ratios.__getitem__) if ratios else None,
-        "peak_rss_mb_export_cold": {str(k): v for k, v in rss.items()},
-        "runs": runs,
-    }
-
-
-# ----------------------------------------------------------------------------------------------------------
 # Reports
 # ----------------------------------------------------------------------------------------------------------
 
@@ -934,34 +876,6 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _least_cpu(run: dict[str, Any], stage: str) -> float:
-    for key in ("min_cpu_seconds", "cpu_seconds"):
-        if stage in run.get(key, {}):
-            return run[key][stage]
-    return run["seconds"][stage]
-
-
-def scaling_table(report: dict[str, Any]) -> str:
-    """The human-readable report of a scaling run."""
-    small, big = (str(s) for s in (report["sizes"][0], report["sizes"][-1]))
-    lines = [
-        (
-            f"scaling {small} -> {big} resources ({report['size_ratio']:g}x): each stage may cost at most "
-            f"{report['limit']:g}x"
-        ),
-        "",
-        f"{'stage (least CPU time)':34} {small:>12} {big:>12} {'ratio':>8}  ok",
-    ]
-    for stage, ratio in report["scaling"].items():
-        a, b = (_least_cpu(report["runs"][size], stage) for size in (small, big))
-        ok = "yes" if report["within_limit"][stage] else "NO"
-        lines.append(f"{stage:34} {_fmt_seconds(a):>12} {_fmt_seconds(b):>12} {ratio:8.2f}  {ok}")
-    lines.append("")
-    for size, mb in report["peak_rss_mb_export_cold"].items():
-        lines.append(f"peak RSS of a cold export at {size}: {mb} MB")
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -990,7 +904,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scaling",
         action="store_true",
-        help="run --sizes (default 10000 100000) in separate processes and report big/small",
+        help="time each stage at both ends of --sizes (default 10000 100000), alternating; report big/small",
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="sizes for --scaling")
     args = parser.parse_args(argv)
@@ -1002,9 +916,9 @@ def main(argv: list[str] | None = None) -> int:
         sizes = sorted(set(args.sizes))
         if len(sizes) < 2:
             parser.error("--scaling needs two different --sizes")
-        report = scaling(sizes, args)
-        print(json.dumps(report, indent=2) if args.json else scaling_table(report))
-        return 0
+        import scaling
+
+        return scaling.main(sizes, args.seed, args.repeat or 3, args.cache_dir, args.json)
 
     if args.size < 1:
         parser.error("--size must be at least 1")
@@ -1015,4 +929,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    sys.modules.setdefault("bench", sys.modules["__main__"])  # scaling.py imports this module by name
     sys.exit(main())

@@ -122,13 +122,21 @@ def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
 def test_bench_scaling_compares_every_size_dependent_stage(tmp_path: Path) -> None:
     from mlops_refs import formats
 
-    report = run_bench(tmp_path, "--scaling", "--sizes", "20", "40", "--skip-peers", "--repeat", "1")
+    report = run_bench(tmp_path, "--scaling", "--sizes", "40", "20", "--skip-peers", "--repeat", "2")
     assert (report["sizes"], report["size_ratio"], report["limit"]) == ([20, 40], 2.0, 2.4)
+    assert (report["repeat"], report["small_calls_per_sample"]) == (2, 2)
     exports = {f"export_{name.replace('-', '_')}" for name in formats()}
-    assert exports | {"load_catalog", "all_exports", "process_export_cold"} <= set(report["scaling"])
-    assert set(report["within_limit"]) == set(report["scaling"])
+    expected = exports | set(IN_PROCESS) | {"process_export_cold", "process_export_warm"}
+    assert set(report["scaling"]) == expected, report["skipped"]
+    assert set(report["within_limit"]) == set(report["paired_median"]) == expected
     for stage, ratio in report["scaling"].items():
-        small, big = (report["runs"][size]["min_cpu_seconds"].get(stage) for size in ("20", "40"))
-        if small:
-            assert ratio == round(big / small, 3), stage
-    assert report["runs"]["20"]["repeat"] == report["runs"]["40"]["repeat"] == 1
+        small, big = report["cpu_seconds"][stage]["20"], report["cpu_seconds"][stage]["40"]
+        assert len(small) == len(big) == 2, stage
+        assert all(_positive(value) for value in small + big), stage
+        assert ratio == round(min(big) / min(small), 3), stage
+        assert report["within_limit"][stage] == (ratio <= 2.4), stage
+        low, high = sorted(b / s for s, b in zip(small, big, strict=True))
+        assert round(low, 3) <= report["paired_median"][stage] <= round(high, 3), stage
+    assert report["worst"] == max(report["scaling"], key=report["scaling"].__getitem__)
+    assert all(_positive(mb) for mb in report["peak_rss_mb_export_cold"].values())
+    assert set(report["peak_rss_mb_export_cold"]) == {"20", "40"}

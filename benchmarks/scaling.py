@@ -1,0 +1,227 @@
+"""Linear scaling: each size-dependent stage timed at two sizes in one process, the samples alternating.
+
+The machine's speed drifts (on a busy 2-core host the same call can take 50% longer a minute later), so two
+sizes measured minutes apart are not comparable. Here both catalogs are loaded side by side and each stage
+is sampled as: ``factor`` calls at the small size (factor = big / small), one call at the big size, and so on
+in the order small, big, big, small, small, big ... Both sides of a pair run for about as long as each
+other and back to back, so whatever load the machine has hits them alike, and a steady drift cancels out.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import bench
+
+# A sample: CPU seconds per call of one or more stages, by stage name.
+Sample = dict[str, float]
+Sampler = Callable[[], Sample]
+
+
+def cpu_per_call(stage: bench.Stage, calls: int) -> float:
+    """CPU seconds per call of ``stage`` over ``calls`` calls; its setup runs before each and is not timed."""
+    gc.collect()
+    used = 0.0
+    for _ in range(calls):
+        if stage.setup is not None:
+            stage.setup()
+        start = time.process_time()
+        stage.fn()
+        used += time.process_time() - start
+    return used / calls
+
+
+def alternate(small: Sampler, big: Sampler, repeat: int) -> tuple[list[Sample], list[Sample]]:
+    """``repeat`` samples of each side, in the order small, big, big, small, small, big, ..."""
+    smalls: list[Sample] = []
+    bigs: list[Sample] = []
+    for i in range(repeat):
+        if i % 2 == 0:
+            smalls.append(small())
+            bigs.append(big())
+        else:
+            bigs.append(big())
+            smalls.append(small())
+    return smalls, bigs
+
+
+def _values(samples: list[Sample], stage: str) -> list[float]:
+    return [sample[stage] for sample in samples]
+
+
+class Side:
+    """One size: its catalog, loaded, and the in-process stages of bench.run built on it."""
+
+    def __init__(self, size: int, seed: int, cache_root: Path, scratch: Path, cache_names: list[str]) -> None:
+        import mlops_refs
+        from mlops_refs import catalog as catalog_module
+
+        self.size = size
+        self.directory, _ = bench.ensure_catalog(size, seed, cache_root)
+        self.skipped: dict[str, str] = {}
+        recorder = bench.Recorder(1)
+        directory = self.directory
+
+        def fresh_cache() -> None:
+            os.environ.update(bench.fresh_cache_env(scratch, cache_names))
+
+        self.stages: dict[str, bench.Stage] = {
+            "load_catalog": bench.Stage(lambda: mlops_refs.load_catalog(directory), setup=fresh_cache)
+        }
+        self.stages.update(bench._pipeline_stages(recorder, catalog_module, directory))
+        self.skipped.update(recorder.skipped)
+        catalog = mlops_refs.load_catalog(directory)
+        for name in mlops_refs.formats():
+            self.stages[bench._export_key(name)] = bench.Stage(lambda n=name: mlops_refs.dumps(catalog, n))
+        self.stages["all_exports"] = bench._all_exports_stage(catalog)
+
+
+def _export_runs(side: Side, calls: int, scratch: Path, cache_names: list[str]) -> dict[str, float]:
+    """``calls`` cold exports, each of a fresh copy of the catalog with an empty cache, each followed by a
+    warm export of the same copy: CPU seconds per call of each, and the peak RSS of the cold ones."""
+    cli = bench.cli_command()
+    cold = warm = 0.0
+    peak = 0.0
+    for _ in range(calls):
+        copy = Path(tempfile.mkdtemp(prefix="catalog-", dir=scratch)) / "catalog"
+        shutil.copytree(side.directory, copy)  # a new path and a new, empty cache: nothing to reuse
+        env = bench.fresh_cache_env(scratch, cache_names)
+        cmd = [*cli, "export", "--catalog", str(copy)]
+        try:
+            runs = [bench.run_process([*cmd, "--out", tempfile.mkdtemp(dir=scratch)], env) for _ in "cw"]
+        finally:
+            shutil.rmtree(copy.parent, ignore_errors=True)
+        cold += runs[0].cpu_seconds if runs[0].cpu_seconds is not None else runs[0].seconds
+        warm += runs[1].cpu_seconds if runs[1].cpu_seconds is not None else runs[1].seconds
+        peak = max(peak, runs[0].rss_mb or 0.0)
+    return {"process_export_cold": cold / calls, "process_export_warm": warm / calls, "peak_rss_mb": peak}
+
+
+def scaling(
+    sizes: list[int], seed: int, repeat: int, cache_root: Path, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """Every size-dependent stage at the smallest and the largest of ``sizes``, as documented in
+    benchmarks/README.md."""
+    import mlops_refs
+
+    small_size, big_size = min(sizes), max(sizes)
+    factor = max(1, round(big_size / small_size))
+    limit = bench.SCALING_SLACK * big_size / small_size
+    bundled = mlops_refs.load_catalog()  # imports, compiled validators, the exporter registry
+    for name in mlops_refs.formats():
+        mlops_refs.dumps(bundled, name)
+
+    scratch = Path(tempfile.mkdtemp(prefix="mlops-refs-scaling-"))
+    cache_names = bench.cache_env_vars()
+    saved = {name: os.environ.get(name) for name in cache_names}
+    samples: dict[str, dict[str, list[float]]] = {}
+    peak_rss: dict[str, float | None] = {}
+    try:
+        say(f"scaling: loading {small_size} and {big_size} resources ...")
+        small = Side(small_size, seed, cache_root, scratch, cache_names)
+        big = Side(big_size, seed, cache_root, scratch, cache_names)
+        for name, stage in small.stages.items():
+            if name not in big.stages:
+                continue
+            say(f"scaling: {name} ...")
+            cpu_per_call(stage, 1)  # a warm-up of each side, not kept
+            cpu_per_call(big.stages[name], 1)
+            smalls, bigs = alternate(
+                lambda s=stage, n=name: {n: cpu_per_call(s, factor)},
+                lambda s=big.stages[name], n=name: {n: cpu_per_call(s, 1)},
+                repeat,
+            )
+            samples[name] = {str(small_size): _values(smalls, name), str(big_size): _values(bigs, name)}
+        skipped = {**small.skipped, **big.skipped}
+        del small.stages, big.stages
+        gc.collect()
+
+        say("scaling: mlops-refs export as a process, cold and warm ...")
+        smalls, bigs = alternate(
+            lambda: _export_runs(small, factor, scratch, cache_names),
+            lambda: _export_runs(big, 1, scratch, cache_names),
+            repeat,
+        )
+        for stage in ("process_export_cold", "process_export_warm"):
+            samples[stage] = {str(small_size): _values(smalls, stage), str(big_size): _values(bigs, stage)}
+        peak_rss = {
+            str(small_size): round(max(s["peak_rss_mb"] for s in smalls), 1) or None,
+            str(big_size): round(max(b["peak_rss_mb"] for b in bigs), 1) or None,
+        }
+    except bench.BenchError as exc:
+        raise bench.BenchError(f"scaling: {exc}") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    ratios, paired, within = {}, {}, {}
+    for stage, by_size in samples.items():
+        few, many = by_size[str(small_size)], by_size[str(big_size)]
+        if min(few) > 0:
+            ratios[stage] = round(min(many) / min(few), 3)
+            pairs = [b / s for s, b in zip(few, many, strict=True) if s > 0]
+            paired[stage] = round(statistics.median(pairs), 3)
+            within[stage] = ratios[stage] <= limit
+    return {
+        "sizes": [small_size, big_size],
+        "size_ratio": big_size / small_size,
+        "limit": limit,
+        "repeat": repeat,
+        "small_calls_per_sample": factor,
+        "cpu_seconds": samples,
+        "scaling": ratios,
+        "paired_median": paired,
+        "within_limit": within,
+        "worst": max(ratios, key=ratios.__getitem__) if ratios else None,
+        "peak_rss_mb_export_cold": peak_rss,
+        "skipped": skipped,
+        "machine": bench.machine(),
+    }
+
+
+def table(report: dict[str, Any]) -> str:
+    """The human-readable report of a scaling run."""
+    small, big = (str(s) for s in report["sizes"])
+    lines = [
+        (
+            f"scaling {small} -> {big} resources ({report['size_ratio']:g}x): each stage may cost at most "
+            f"{report['limit']:g}x; {report['repeat']} alternating samples per size, "
+            f"{report['small_calls_per_sample']} calls per sample at {small}"
+        ),
+        "",
+        f"{'stage (least CPU s per call)':34} {small:>12} {big:>12} {'ratio':>8} {'paired':>8}  ok",
+    ]
+    for stage, ratio in report["scaling"].items():
+        a, b = (min(report["cpu_seconds"][stage][size]) for size in (small, big))
+        ok = "yes" if report["within_limit"][stage] else "NO"
+        paired = report["paired_median"][stage]
+        shown = f"{bench._fmt_seconds(a):>12} {bench._fmt_seconds(b):>12}"
+        lines.append(f"{stage:34} {shown} {ratio:8.2f} {paired:8.2f}  {ok}")
+    lines.append("")
+    for size, mb in report["peak_rss_mb_export_cold"].items():
+        lines.append(f"peak RSS of a cold export at {size}: {mb} MB")
+    for name, why in report["skipped"].items():
+        lines.append(f"skipped {name}: {why}")
+    return "\n".join(lines)
+
+
+def main(sizes: list[int], seed: int, repeat: int, cache_root: Path, as_json: bool) -> int:
+    """Run the scaling benchmark and print its report."""
+    import json
+
+    report = scaling(sizes, seed, repeat, cache_root, lambda text: print(text, file=sys.stderr))
+    print(json.dumps(report, indent=2) if as_json else table(report))
+    return 0
