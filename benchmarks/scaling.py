@@ -1,10 +1,12 @@
 """Linear scaling: each size-dependent stage timed at two sizes in one process, the samples alternating.
 
 The machine's speed drifts (on a busy 2-core host the same call can take 50% longer a minute later), so two
-sizes measured minutes apart are not comparable. Here both catalogs are loaded side by side and each stage
-is sampled as: ``factor`` calls at the small size (factor = big / small), one call at the big size, and so on
-in the order small, big, big, small, small, big ... Both sides of a pair run for about as long as each
-other and back to back, so whatever load the machine has hits them alike, and a steady drift cancels out.
+sizes measured minutes apart are not comparable. Here the catalogs are loaded side by side: ``factor``
+different catalogs of the small size (factor = big / small, seeds seed, seed + 1, ...) and one of the big
+size. A sample at the small size calls a stage once on each small catalog; one at the big size calls it once;
+samples go in the order small, big, big, small, small, big ... Both sides of a pair process as much data,
+for about as long, back to back, so whatever load the machine has hits them alike, and a steady drift
+cancels out.
 """
 
 from __future__ import annotations
@@ -27,17 +29,17 @@ Sample = dict[str, float]
 Sampler = Callable[[], Sample]
 
 
-def cpu_per_call(stage: bench.Stage, calls: int) -> float:
-    """CPU seconds per call of ``stage`` over ``calls`` calls; its setup runs before each and is not timed."""
+def cpu_per_call(stages: list[bench.Stage]) -> float:
+    """CPU seconds per call, calling each stage once; a stage's setup runs before it and is not timed."""
     gc.collect()
     used = 0.0
-    for _ in range(calls):
+    for stage in stages:
         if stage.setup is not None:
             stage.setup()
         start = time.process_time()
         stage.fn()
         used += time.process_time() - start
-    return used / calls
+    return used / len(stages)
 
 
 def alternate(small: Sampler, big: Sampler, repeat: int) -> tuple[list[Sample], list[Sample]]:
@@ -85,13 +87,13 @@ class Side:
         self.stages["all_exports"] = bench._all_exports_stage(catalog)
 
 
-def _export_runs(side: Side, calls: int, scratch: Path, cache_names: list[str]) -> dict[str, float]:
-    """``calls`` cold exports, each of a fresh copy of the catalog with an empty cache, each followed by a
-    warm export of the same copy: CPU seconds per call of each, and the peak RSS of the cold ones."""
+def _export_runs(sides: list[Side], scratch: Path, cache_names: list[str]) -> dict[str, float]:
+    """A cold export of a fresh copy of each side's catalog with an empty cache, each followed by a warm
+    export of the same copy: CPU seconds per call of each, and the peak RSS of the cold ones."""
     cli = bench.cli_command()
     cold = warm = 0.0
     peak = 0.0
-    for _ in range(calls):
+    for side in sides:
         copy = Path(tempfile.mkdtemp(prefix="catalog-", dir=scratch)) / "catalog"
         shutil.copytree(side.directory, copy)  # a new path and a new, empty cache: nothing to reuse
         env = bench.fresh_cache_env(scratch, cache_names)
@@ -103,6 +105,7 @@ def _export_runs(side: Side, calls: int, scratch: Path, cache_names: list[str]) 
         cold += runs[0].cpu_seconds if runs[0].cpu_seconds is not None else runs[0].seconds
         warm += runs[1].cpu_seconds if runs[1].cpu_seconds is not None else runs[1].seconds
         peak = max(peak, runs[0].rss_mb or 0.0)
+    calls = len(sides)
     return {"process_export_cold": cold / calls, "process_export_warm": warm / calls, "peak_rss_mb": peak}
 
 
@@ -126,29 +129,33 @@ def scaling(
     samples: dict[str, dict[str, list[float]]] = {}
     peak_rss: dict[str, float | None] = {}
     try:
-        say(f"scaling: loading {small_size} and {big_size} resources ...")
-        small = Side(small_size, seed, cache_root, scratch, cache_names)
+        say(f"scaling: loading {factor} catalogs of {small_size} resources and one of {big_size} ...")
+        # As many different small catalogs as the size ratio: calling a stage ten times on one catalog
+        # would find its data in the CPU caches from the second call on, which one call never does.
+        small = [Side(small_size, seed + i, cache_root, scratch, cache_names) for i in range(factor)]
         big = Side(big_size, seed, cache_root, scratch, cache_names)
-        for name, stage in small.stages.items():
-            if name not in big.stages:
+        for name in big.stages:
+            if any(name not in side.stages for side in small):
                 continue
             say(f"scaling: {name} ...")
-            cpu_per_call(stage, 1)  # a warm-up of each side, not kept
-            cpu_per_call(big.stages[name], 1)
+            small_stages = [side.stages[name] for side in small]
+            cpu_per_call(small_stages[:1])  # a warm-up of each side, not kept
+            cpu_per_call([big.stages[name]])
             smalls, bigs = alternate(
-                lambda s=stage, n=name: {n: cpu_per_call(s, factor)},
-                lambda s=big.stages[name], n=name: {n: cpu_per_call(s, 1)},
+                lambda stages=small_stages, n=name: {n: cpu_per_call(stages)},
+                lambda stage=big.stages[name], n=name: {n: cpu_per_call([stage])},
                 repeat,
             )
             samples[name] = {str(small_size): _values(smalls, name), str(big_size): _values(bigs, name)}
-        skipped = {**small.skipped, **big.skipped}
-        del small.stages, big.stages
+        skipped = {k: v for side in (*small, big) for k, v in side.skipped.items()}
+        for side in (*small, big):
+            del side.stages
         gc.collect()
 
         say("scaling: mlops-refs export as a process, cold and warm ...")
         smalls, bigs = alternate(
-            lambda: _export_runs(small, factor, scratch, cache_names),
-            lambda: _export_runs(big, 1, scratch, cache_names),
+            lambda: _export_runs(small, scratch, cache_names),
+            lambda: _export_runs([big], scratch, cache_names),
             repeat,
         )
         for stage in ("process_export_cold", "process_export_warm"):
@@ -181,6 +188,7 @@ def scaling(
         "limit": limit,
         "repeat": repeat,
         "small_calls_per_sample": factor,
+        "small_seeds": [seed + i for i in range(factor)],
         "cpu_seconds": samples,
         "scaling": ratios,
         "paired_median": paired,

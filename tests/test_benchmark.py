@@ -124,7 +124,7 @@ def test_bench_scaling_compares_every_size_dependent_stage(tmp_path: Path) -> No
 
     report = run_bench(tmp_path, "--scaling", "--sizes", "40", "20", "--skip-peers", "--repeat", "2")
     assert (report["sizes"], report["size_ratio"], report["limit"]) == ([20, 40], 2.0, 2.4)
-    assert (report["repeat"], report["small_calls_per_sample"]) == (2, 2)
+    assert (report["repeat"], report["small_calls_per_sample"], report["small_seeds"]) == (2, 2, [1, 2])
     exports = {f"export_{name.replace('-', '_')}" for name in formats()}
     expected = exports | set(IN_PROCESS) | {"process_export_cold", "process_export_warm"}
     assert set(report["scaling"]) == expected, report["skipped"]
