@@ -60,6 +60,7 @@ RATIOS: dict[str, tuple[str, str, float | None]] = {
 PEAK_RSS_LIMIT_MB = 1024.0  # for process_export_cold; the issue states it at 100,000 resources
 SIZE_INDEPENDENT = frozenset({"process_help", "process_python_pass", "process_export_bundled"})
 SCALING_SLACK = 1.2  # 10x the size may cost at most 12x
+SCALING_REPEAT = 9  # samples per size: fewer leave the least of each side at the mercy of a noisy host
 
 
 # Interpreter settings that change start-up or timing, reported when set.
@@ -887,7 +888,7 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat",
         type=int,
         default=None,
-        help="runs per stage, the median is reported (default 3; 1 from 50000 resources)",
+        help="runs per stage, the median is reported (default 3; 1 from 50000; 9 per size with --scaling)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument(
@@ -918,7 +919,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--scaling needs two different --sizes")
         import scaling
 
-        return scaling.main(sizes, args.seed, args.repeat or 3, args.cache_dir, args.json)
+        return scaling.main(sizes, args.seed, args.repeat or SCALING_REPEAT, args.cache_dir, args.json)
 
     if args.size < 1:
         parser.error("--size must be at least 1")
