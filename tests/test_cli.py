@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import subprocess
@@ -158,6 +159,26 @@ def test_python_api(good_catalog, tmp_path: Path) -> None:
     assert mlops_refs.get_exporter(".rdf").name == "zotero-rdf"
     with pytest.raises(UnknownFormatError, match="known formats: biblatex, bibtex"):
         mlops_refs.dumps(good_catalog, "docx")
+
+
+class _CollectorWatch(io.StringIO):
+    """Records whether the cyclic garbage collector was on at each write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.collector_on: set[bool] = set()
+
+    def write(self, text: str) -> int:
+        self.collector_on.add(gc.isenabled())
+        return super().write(text)
+
+
+def test_export_to_a_stream_pauses_the_collector_while_writing_and_restores_it(good_catalog) -> None:
+    stream = _CollectorWatch()
+    mlops_refs.export(good_catalog, "ris", stream)
+    assert stream.getvalue() == mlops_refs.dumps(good_catalog, "ris")
+    assert stream.collector_on == {False}
+    assert gc.isenabled()
 
 
 def test_formats_lists_each_format_with_its_file_and_options() -> None:

@@ -9,6 +9,7 @@ from typing import IO, Any
 from .exporters import Exporter, Registry, default_registry
 from .exporters import dump as _dump
 from .exporters import dumps as _dumps
+from .gcpause import gc_paused
 from .model import Catalog
 
 
@@ -38,4 +39,5 @@ def export(catalog: Catalog, format: str, target: str | os.PathLike[str] | IO[st
     if isinstance(target, str | os.PathLike):
         _dump(exporter, catalog, target)
     else:
-        exporter.write(catalog, target)
+        with gc_paused():  # as dump() and dumps(): exporting builds many short-lived, acyclic objects
+            exporter.write(catalog, target)
