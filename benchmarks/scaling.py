@@ -99,17 +99,13 @@ class Side:
         self.stages.update(bench._pipeline_stages(recorder, catalog_module, directory))
         self.skipped.update(recorder.skipped)
         catalog = mlops_refs.load_catalog(directory)
-        names = mlops_refs.formats()
         sink = DiscardingText()
-        for name in names:
-            stage = bench.Stage(lambda n=name: mlops_refs.export(catalog, n, sink))
-            self.stages[bench._export_key(name)] = stage
-
-        def all_exports() -> None:
-            for name in names:
-                mlops_refs.export(catalog, name, sink)
-
-        self.stages["all_exports"] = bench.Stage(all_exports)
+        exports = {
+            bench._export_key(name): bench.Stage(lambda n=name: mlops_refs.export(catalog, n, sink))
+            for name in mlops_refs.formats()
+        }
+        self.stages.update(exports)
+        self.stages["all_exports"] = bench.Stage(lambda: [stage.fn() for stage in exports.values()])
 
 
 def _export_runs(sides: list[Side], scratch: Path, cache_names: list[str]) -> dict[str, float]:

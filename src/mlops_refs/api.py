@@ -9,7 +9,7 @@ from typing import IO, Any
 from .exporters import Exporter, Registry, default_registry
 from .exporters import dump as _dump
 from .exporters import dumps as _dumps
-from .gcpause import gc_paused
+from .exporters import write as _write
 from .model import Catalog
 
 
@@ -39,5 +39,4 @@ def export(catalog: Catalog, format: str, target: str | os.PathLike[str] | IO[st
     if isinstance(target, str | os.PathLike):
         _dump(exporter, catalog, target)
     else:
-        with gc_paused():  # as dump() and dumps(): exporting builds many short-lived, acyclic objects
-            exporter.write(catalog, target)
+        _write(exporter, catalog, target)

@@ -81,11 +81,16 @@ def option_help(exporter: type) -> list[tuple[str, Any, str]]:
     return [(f.name, f.default, f.metadata.get("help", "")) for f in fields(opts)]
 
 
+def write(exporter: Exporter, catalog: Catalog, stream: IO[str]) -> None:
+    """Export into an open text stream, with the cyclic collector paused (exporting builds no cycles)."""
+    with gc_paused():
+        exporter.write(catalog, stream)
+
+
 def dumps(exporter: Exporter, catalog: Catalog) -> str:
     """The exporter's output as a string."""
     buffer = io.StringIO(newline="")
-    with gc_paused():
-        exporter.write(catalog, buffer)
+    write(exporter, catalog, buffer)
     return buffer.getvalue()
 
 
@@ -98,8 +103,8 @@ def write_lines(stream: IO[str], lines: Iterable[str], batch: int = 1000) -> Non
 
 def dump(exporter: Exporter, catalog: Catalog, path: str | os.PathLike[str]) -> Path:
     """Write the output to ``path`` atomically (temp file, then rename): a failure keeps the old file."""
-    with staged_files() as staged, gc_paused():
-        exporter.write(catalog, staged.open(Path(path)))
+    with staged_files() as staged:
+        write(exporter, catalog, staged.open(Path(path)))
     return Path(path)
 
 
