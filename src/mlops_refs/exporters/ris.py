@@ -2,7 +2,8 @@
 
 Every line is ``XX  - value``; records end with ``ER  - `` and are separated by a blank line. RIS has no
 escaping, so line breaks inside a value (notes, titles) are folded into single spaces to keep each line a tag.
-RIS has no folders: collections are not exported. Items without a publication date get no PY/DA.
+RIS has no folders: collections are not exported. Items without a publication date get no PY/DA. The
+abstract goes to N2 (AB holds the summary); extra fields named by a RIS tag are written under that tag.
 """
 
 from __future__ import annotations
@@ -35,6 +36,20 @@ RIS_TYPES: dict[str, str] = {
     "video": "VIDEO",
     "dataset": "DATA",
     "course": "ELEC",
+    "magazine-article": "MGZN",
+    "encyclopedia-entry": "ENCYC",
+    "proceedings": "CONF",
+    "manuscript": "MANSCPT",
+    "presentation": "SLIDE",
+    "patent": "PAT",
+    "standard": "STAND",
+    "legal": "CASE",
+    "audio": "SOUND",
+    "image": "ART",
+    "map": "MAP",
+    "interview": "PCOMM",
+    "letter": "PCOMM",
+    "document": "GEN",
 }
 
 # Zotero and EndNote read A2 as the editor for these types and A3 for books; ED means editor everywhere.
@@ -44,6 +59,10 @@ EDITOR_TAGS: dict[str, str] = {
     "chapter": "A2",
     "book": "A3",
 }
+
+# Extra fields read from RIS keep their tag as name and are written back under it, after ID (so that the
+# record's own ID stays the first); TY and ER would break the record.
+EXTRA_TAG = re.compile(r"(?!TY|ER)[A-Z][A-Z0-9]")
 
 PAGE_RANGE = re.compile(r"(.+?)[\s\u002d\u00ad\u2010-\u2015\u2212]+(.+)")
 
@@ -83,9 +102,11 @@ def record_lines(r: Resource) -> list[str]:
     pairs: list[tuple[str, str | None]] = [("TI", r.title)]
     pairs += [("AU", _name(p)) for p in r.authors]
     pairs += [(EDITOR_TAGS.get(r.type, "ED"), _name(p)) for p in r.editors]
+    pairs += [("A4", _name(p)) for p in r.translators]
     pairs += [("T2", r.container)]
-    if r.type == "conference-paper":
-        pairs += [("C3", r.container)]
+    if r.type == "conference-paper" and not any(name == "C3" for name, _ in r.extra):
+        pairs += [("C3", r.container)]  # a proceedings title of its own, read from RIS, stays in extra
+    pairs += [("T3", r.series), ("ET", r.edition), ("SE", r.chapter), ("CY", r.place)]
     if r.type in {"report", "thesis"}:
         publisher = r.institution or r.publisher
     else:
@@ -93,11 +114,13 @@ def record_lines(r: Resource) -> list[str]:
     pairs += [("PB", publisher), ("VL", r.volume), ("IS", r.issue), *_pages(r.pages)]
     if r.issued is not None:
         pairs += [("PY", f"{r.issued.year:04d}"), ("DA", _date(r.issued))]
-    pairs += [("SN" if r.type == "report" else "M1", r.number), ("SN", r.isbn), ("DO", r.doi), ("UR", r.url)]
+    pairs += [("SN" if r.type == "report" else "M1", r.number), ("SN", r.isbn), ("SN", r.issn)]
+    pairs += [("DO", r.doi), ("UR", r.url)]
     if r.arxiv:
         pairs += [("DB", "arXiv"), ("AN", r.arxiv)]
-    pairs += [("Y2", _date(r.accessed) if r.accessed else None), ("AB", r.summary)]
+    pairs += [("Y2", _date(r.accessed) if r.accessed else None), ("AB", r.summary), ("N2", r.abstract)]
     pairs += [("N1", r.note), ("LA", r.language), *(("KW", tag) for tag in r.tags), ("ID", r.id)]
+    pairs += [(name, value) for name, value in r.extra if EXTRA_TAG.fullmatch(name)]
     lines = [f"TY  - {RIS_TYPES[r.type]}"]
     lines += [f"{tag}  - {text}" for tag, value in pairs if value and (text := _fold(value))]
     lines.append("ER  - ")
@@ -112,9 +135,11 @@ def _name(person: Person) -> str:
 
 
 def _pages(pages: str | None) -> list[tuple[str, str | None]]:
-    """SP and EP from a page range, SP alone for a single page."""
+    """SP and EP from a page range, SP alone for a single page or text ('Number of Pages')."""
     match = PAGE_RANGE.fullmatch(pages.strip()) if pages else None
-    return [("SP", match[1]), ("EP", match[2])] if match else [("SP", pages)]
+    if match and any(c.isdigit() for c in match[1]) and any(c.isdigit() for c in match[2]):
+        return [("SP", match[1]), ("EP", match[2])]
+    return [("SP", pages)]
 
 
 def _date(date: PartialDate) -> str:
