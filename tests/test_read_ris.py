@@ -428,9 +428,11 @@ def test_sniff() -> None:
 
 
 def test_huge_input_is_read_whole() -> None:
-    """100,000 continuation lines and 20,000 records (a quadratic join or scan would not finish)."""
+    """100,000 continuation lines, 20,000 records and 20,000 with one key (a quadratic join or key search
+    would not finish)."""
     long_note = "TY  - JOUR\nTI  - Long\nN1  - start\n" + "more text\n" * 100_000 + "ER  - \n"
     records = "".join(f"TY  - JOUR\nTI  - Record {n}\nID  - k{n}\nER  - \n" for n in range(20_000))
-    catalog, _ = read(long_note + records)
-    assert len(catalog) == 20_001
+    catalog, _ = read(long_note + records + "TY  - JOUR\nER  - \n" * 20_000)
+    assert len(catalog) == 40_001
     assert catalog.resources[0].note.count("more text") == 100_000
+    assert catalog.resources[-1].id == "untitled-20000"
