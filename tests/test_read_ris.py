@@ -245,6 +245,16 @@ def test_bom_crlf_and_junk_before_the_first_record() -> None:
     assert lines_of(report) == ["test.ris:1: text outside a record ignored: 'Exported by a database'"]
 
 
+def test_utf16_with_bom_and_cp1252_without_one() -> None:
+    text = "TY  - JOUR\r\nTI  - Gálvez-Ruiz – “quoted”\r\nER  - \r\n"
+    catalog, report = read(text.encode("utf-16"))
+    assert [r.title for r in catalog.resources] == ["Gálvez-Ruiz – “quoted”"]
+    assert report.lines == []
+    catalog, report = read(text.encode("cp1252"))
+    assert [r.title for r in catalog.resources] == ["Gálvez-Ruiz – “quoted”"]
+    assert lines_of(report) == ["test.ris:2: encoding: not valid UTF-8; read as cp1252 (Windows Western)"]
+
+
 def test_a_record_cut_off_at_the_end_is_kept_and_reported() -> None:
     catalog, report = read("TY  - JOUR\nTI  - Complete\nER  - \n\nTY  - JOUR\nTI  - Cut off\nAU  - Doe, J")
     assert [r.title for r in catalog.resources] == ["Complete", "Cut off"]

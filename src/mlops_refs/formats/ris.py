@@ -353,7 +353,7 @@ class _RecordReader:
         return self.out, key
 
     def _type(self) -> str:
-        code = self.record.type_code
+        code = self.record.type_code.upper()
         if code in RIS_TYPE_OF:
             return RIS_TYPE_OF[code]
         if code in RIS_TYPE_NEAR:
@@ -363,7 +363,10 @@ class _RecordReader:
             )
             return near
         self.report.add(
-            self.record.line, "TY", f"unknown type {_quote(code)}; read as {FALLBACK_TYPE}", "guessed"
+            self.record.line,
+            "TY",
+            f"unknown type {_quote(self.record.type_code)}; read as {FALLBACK_TYPE}",
+            "guessed",
         )
         return FALLBACK_TYPE
 
