@@ -35,9 +35,10 @@ def lines_of(report: Report) -> list[str]:
 
 
 def as_ris_carries(r: Resource) -> Resource:
-    """The resource as our RIS writer carries it: LOST_FIELDS empty, one PB, one line per value, and the
-    type its RIS code reads back as (ELEC is every web page, service, documentation and course)."""
-    lost = {f.name: f.default for f in fields(Resource) if f.name in LOST_FIELDS}
+    """The resource as our RIS writer carries it: the fields RIS cannot carry empty, and the two it carries
+    in part (LOST_FIELDS too) exactly as merged: publisher and institution in one PB, the type its RIS code
+    reads back as (ELEC is every web page, service, documentation and course); one line per value."""
+    lost = {f.name: f.default for f in fields(Resource) if f.name in LOST_FIELDS - {"type", "institution"}}
     if r.type in ("report", "thesis"):
         lost.update(institution=r.institution or r.publisher, publisher=None)
     else:

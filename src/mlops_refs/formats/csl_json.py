@@ -27,8 +27,11 @@ from .textio import decode
 
 #: Fields CSL-JSON cannot carry ("collection." names a Collection field): only folder ids are written, so
 #: folders come back titled by their ids, flat.
+#: Carried in part: ``type`` (webpage is every web page, service, documentation and course; book also
+#: proceedings) and ``institution``, which shares ``publisher`` with the publisher.
 LOST_FIELDS: frozenset[str] = frozenset(
     {"collection.title", "collection.kind", "collection.parent_id", "collection.summary", "collection.url"}
+    | {"type", "institution"}
 )
 
 #: CSL types read as ours without a report: each is what our writer writes or means exactly that.
@@ -138,6 +141,7 @@ class CslJsonReader:
 
     name: ClassVar[str] = "csl-json"
     extensions: ClassVar[tuple[str, ...]] = (".json",)
+    lost_fields: ClassVar[frozenset[str]] = LOST_FIELDS
 
     def sniff(self, head: str) -> bool:
         """True when the text starts a JSON array or object that names CSL item keys."""

@@ -21,10 +21,14 @@ from .dates import make_date
 from .names import parse_inverted
 from .textio import decode
 
-#: Fields RIS cannot carry (our writer has no tag for them; "collection." names a Collection field).
+#: Fields RIS cannot carry (our writer has no tag for them; "collection." names a Collection field), and
+#: two it carries in part: ``type`` (ELEC is every web page, service, documentation and course; PCOMM every
+#: letter and interview; CONF a conference paper and proceedings) and ``institution``, which shares PB with
+#: the publisher (PB is the institution of a report or thesis, the publisher of anything else).
 LOST_FIELDS: frozenset[str] = frozenset(
     {"collection_ids", "arxiv_class", "original_date", "pmid", "pmcid", "added", "aliases"}
     | {"collection.title", "collection.kind", "collection.parent_id", "collection.summary", "collection.url"}
+    | {"type", "institution"}
 )
 
 #: RIS type codes read as our types without a report: each is what our writer writes or means exactly that.
@@ -241,6 +245,7 @@ class RisReader:
 
     name: ClassVar[str] = "ris"
     extensions: ClassVar[tuple[str, ...]] = (".ris",)
+    lost_fields: ClassVar[frozenset[str]] = LOST_FIELDS
 
     def sniff(self, head: str) -> bool:
         """True when one of the first non-blank lines is a ``TY  - `` line."""
