@@ -457,9 +457,22 @@ def test_new_fields_and_extra_are_written_schema_valid_and_read_back(
             r"^test.json: a JSON object that holds no CSL item$",
         ),
         (b'["a", 1]', NotThisFormatError, r"^test.json: a JSON file with no CSL item in it$"),
+        (
+            b'{"a": {"b": 1}, "c": {"d": 2}}',
+            NotThisFormatError,
+            r"^test.json: a JSON file with no CSL item in it$",
+        ),
         (b"42", NotThisFormatError, r"^test.json: a JSON number, not CSL-JSON items$"),
     ],
-    ids=["garbage", "deep-nesting", "trailing-text", "other-json", "array-of-scalars", "scalar"],
+    ids=[
+        "garbage",
+        "deep-nesting",
+        "trailing-text",
+        "other-json",
+        "array-of-scalars",
+        "map-of-objects",
+        "scalar",
+    ],
 )
 def test_not_csl_json_is_one_clean_error(data: bytes, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):

@@ -133,6 +133,8 @@ CHEAT_FIELDS = {
     "issn": "issn",
 }
 CSL_VARIABLES = NAME_VARIABLES | DATE_VARIABLES | STRING_VARIABLES
+#: An object with none of these keys is not a CSL item (a package.json, a settings file...).
+ITEM_KEYS = CSL_VARIABLES | {"id", "type", "citation-key"}
 ARXIV_NUMBER = re.compile(r"arXiv:(\S+)", re.IGNORECASE)
 
 
@@ -159,7 +161,7 @@ class CslJsonReader:
             if not isinstance(item, dict):
                 report.skip(line, f"not a CSL item but a JSON {_json_kind(item)}")
                 continue
-            found = True
+            found = found or not ITEM_KEYS.isdisjoint(item)
             fields, key, collections = _ItemReader(item, line, report, default_id).fields()
             first = None
             for cid in collections:
@@ -170,7 +172,7 @@ class CslJsonReader:
             rid = builder.add(fields, line, collection=first, key=key)
             for cid in collections[1:]:
                 builder.file_into(rid, folders[cid])
-        if not found and report.skipped:
+        if not found and (report.read or report.skipped):
             raise NotThisFormatError(f"{report.file}: a JSON file with no CSL item in it")
         return builder.build()
 
