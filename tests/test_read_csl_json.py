@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import corpus_file, corpus_params, reference_file
+from conftest import corpus_file, corpus_params, reference_file, require_program
 from mlops_refs.exporters import dumps
 from mlops_refs.exporters.csl_json import CSL_TYPES, CslJsonExporter, _publisher
 from mlops_refs.formats.base import NotThisFormatError, Report, UnreadableFileError
-from mlops_refs.formats.csl_json import CSL_TYPE_OF, LOST_FIELDS, CslJsonReader
+from mlops_refs.formats.csl_json import CSL_TYPE_OF, ITEM_KEYS, LOST_FIELDS, CslJsonReader
 from mlops_refs.model import Catalog, CatalogInfo, PartialDate, Person, Resource
 
 CATALOGS = ["good_catalog", "evil_catalog", "bundled_catalog"]
@@ -149,6 +150,39 @@ def item_lines(path: Path) -> list[int]:
         elif ch in "]}":
             depth -= 1
     return lines
+
+
+def pandoc_items(path: Path) -> tuple[list[dict[str, Any]] | None, str]:
+    """pandoc's own reading of a CSL-JSON file (None when it refuses it), and what it printed on stderr."""
+    result = subprocess.run(
+        [require_program("pandoc"), "-f", "csljson", "-t", "csljson", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return (json.loads(result.stdout) if result.returncode == 0 else None), result.stderr
+
+
+@pytest.mark.consumer
+@pytest.mark.parametrize("path", CORPUS)
+def test_pandoc_reads_our_rewrite_with_every_variable_it_reads_in_the_file(
+    path: Path | None, tmp_path: Path
+) -> None:
+    """pandoc reads our rewrite without a word, and finds in it every variable it finds in the file, but
+    citation-key (the rewrite's id) and keys outside the schema (moved under custom to stay valid)."""
+    path = corpus_file(path)
+    catalog, _ = read(path.read_bytes(), path.name)
+    rewrite = tmp_path / "rewrite.json"
+    rewrite.write_text(dumps(CslJsonExporter(), catalog), encoding="utf-8")
+    after, stderr = pandoc_items(rewrite)
+    assert (stderr, after is not None) == ("", True)
+    before, _ = pandoc_items(path)
+    if before is None:  # pandoc refuses string date-parts (Better BibTeX writes them); we read them
+        return
+    for old, new in zip(before, after or [], strict=True):
+        lost = set(old) - set(new) - {"citation-key"} - (set(old) - ITEM_KEYS)
+        assert lost == set(), f"{path.name}: {old.get('id')}"
 
 
 # Exact reports for corpus files.
