@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
 
+from ..crosswalk import format_type
 from ..latex import escape, protect_title
 from . import BaseExporter, Options
 
@@ -15,14 +16,6 @@ if TYPE_CHECKING:
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 VERBATIM = {"url", "doi", "eprint"}
 
-BIBTEX_TYPES = {
-    "journal-article": "article",
-    "conference-paper": "inproceedings",
-    "report": "techreport",
-    "book": "book",
-    "chapter": "incollection",
-    "thesis": "phdthesis",
-}
 # Fields plain.bst requires; without them the entry falls back to @misc rather than warn or print gaps.
 BIBTEX_REQUIRED = {
     "article": ("author", "journal", "year"),
@@ -31,17 +24,6 @@ BIBTEX_REQUIRED = {
     "book": ("publisher", "year"),
     "incollection": ("author", "booktitle", "publisher", "year"),
     "phdthesis": ("author", "school", "year"),
-}
-BIBLATEX_TYPES = {
-    "journal-article": "article",
-    "conference-paper": "inproceedings",
-    "preprint": "online",
-    "report": "report",
-    "book": "book",
-    "chapter": "incollection",
-    "thesis": "thesis",
-    "software": "software",
-    "dataset": "dataset",
 }
 LANGIDS = {
     "en": "english",
@@ -175,7 +157,7 @@ class BibTeXExporter(_BibBase):
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:
         """The entry type and fields of one resource."""
-        entry_type = BIBTEX_TYPES.get(r.type, "misc")
+        entry_type = format_type(r.type, "bibtex")
         container_field = {"article": "journal", "inproceedings": "booktitle", "incollection": "booktitle"}
         fields: list[tuple[str, str]] = []
         if r.authors:
@@ -241,7 +223,7 @@ class BibLaTeXExporter(_BibBase):
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:
         """The entry type and fields of one resource."""
-        entry_type = BIBLATEX_TYPES.get(r.type, "online")
+        entry_type = format_type(r.type, "biblatex")
         fields: list[tuple[str, str]] = []
         if r.authors:
             fields.append(("author", "{" + names(r.authors, False) + "}"))

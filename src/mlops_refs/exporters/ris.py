@@ -11,31 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
 
+from ..crosswalk import format_type
 from . import BaseExporter, Options
 
 if TYPE_CHECKING:
     from ..model import Catalog, PartialDate, Person, Resource
-
-# No RIS code imports as a Zotero preprint (Zotero exports preprints as GEN and reads GEN, UNPB and JOUR
-# alike as journal articles); UNPB, "unpublished work", is the RIS meaning closest to a preprint.
-RIS_TYPES: dict[str, str] = {
-    "journal-article": "JOUR",
-    "conference-paper": "CONF",
-    "preprint": "UNPB",
-    "report": "RPRT",
-    "book": "BOOK",
-    "chapter": "CHAP",
-    "thesis": "THES",
-    "software": "COMP",
-    "service": "ELEC",
-    "webpage": "ELEC",
-    "documentation": "ELEC",
-    "blog-post": "BLOG",
-    "news-article": "NEWS",
-    "video": "VIDEO",
-    "dataset": "DATA",
-    "course": "ELEC",
-}
 
 # Zotero and EndNote read A2 as the editor for these types and A3 for books; ED means editor everywhere.
 EDITOR_TAGS: dict[str, str] = {
@@ -98,7 +78,7 @@ def record_lines(r: Resource) -> list[str]:
         pairs += [("DB", "arXiv"), ("AN", r.arxiv)]
     pairs += [("Y2", _date(r.accessed) if r.accessed else None), ("AB", r.summary)]
     pairs += [("N1", r.note), ("LA", r.language), *(("KW", tag) for tag in r.tags), ("ID", r.id)]
-    lines = [f"TY  - {RIS_TYPES[r.type]}"]
+    lines = [f"TY  - {format_type(r.type, 'ris')}"]
     lines += [f"{tag}  - {text}" for tag, value in pairs if value and (text := _fold(value))]
     lines.append("ER  - ")
     return lines
