@@ -187,6 +187,7 @@ class BibTeXExporter(_BibBase):
             fields.append(("year", "{" + str(r.issued.year) + "}"))
             if r.issued.month:
                 fields.append(("month", MONTHS[r.issued.month - 1]))
+                fields.append(("date", "{" + r.issued.iso() + "}"))  # bibtex ignores it; Zotero reads the day
         required = BIBTEX_REQUIRED.get(entry_type, ())
         present = {name for name, _ in fields}
         if "author" in required and "editor" in present and entry_type == "book":
@@ -196,11 +197,15 @@ class BibTeXExporter(_BibBase):
             if r.container:
                 fields.append(("howpublished", self.text(r.container)))
         if r.arxiv:
+            # archivePrefix/primaryClass for arXiv's styles, eprinttype for Zotero, which reads only that
             fields += [("eprint", "{" + r.arxiv + "}"), ("archivePrefix", "{arXiv}")]
+            fields.append(("eprinttype", "{arxiv}"))
             if r.arxiv_class:
                 fields.append(("primaryClass", "{" + r.arxiv_class + "}"))
         if entry_type == "misc" and not any(name == "howpublished" for name, _ in fields):
-            how = f"arXiv preprint arXiv:{r.arxiv}" if r.type == "preprint" and r.arxiv else None
+            # What @misc prints and Zotero keeps (as "Published: ..." in Extra): the site, blog or platform,
+            # else the link (Zotero reads a \url here as the URL).
+            how = f"arXiv preprint arXiv:{r.arxiv}" if r.type == "preprint" and r.arxiv else r.container
             fields.append(("howpublished", self.text(how) if how else "{\\url{" + r.url + "}}"))
         fields += list(self.common(r))
         if r.accessed:
