@@ -205,3 +205,28 @@ def test_bibtex_carries_day_container_and_arxiv_for_zotero(bundled_catalog: Cata
     assert len(misc_with_container) >= 40
     for r in misc_with_container:
         assert read_back(fields[r.id]["howpublished"]) == comparable(r.container), r.id
+
+
+def test_biblatex_gives_zotero_every_entry_its_language_and_container(bundled_catalog: Catalog) -> None:
+    library = bibtexparser.parse_string(dumps(bundled_catalog, "biblatex"))
+    entries = {e.key: e for e in library.entries}
+    # the entry types Zotero's BibTeX.js maps to an item type (bibtex2zoteroTypeMap)
+    zotero_reads = {
+        "article",
+        "inproceedings",
+        "incollection",
+        "book",
+        "report",
+        "thesis",
+        "online",
+        "software",
+    }
+    for r in bundled_catalog.resources:
+        entry = entries[r.id]
+        fields = {f.key: f.value for f in entry.fields}
+        assert entry.entry_type in zotero_reads, r.id
+        if r.language:
+            assert fields["language"] in {r.language, "english"}, r.id
+        if r.container and entry.entry_type == "online":
+            assert fields["journaltitle"] == fields["organization"], r.id
+            assert read_back(fields["journaltitle"]) == comparable(r.container), r.id

@@ -360,7 +360,7 @@ def test_registered_under_its_aliases() -> None:
 def test_escape_is_one_line_and_decodes_back_in_both_browsers(text: str) -> None:
     escaped = escape(text)
     one_line = " ".join(text.splitlines())
-    assert not set(escaped) & set("\n\r<>\"")
+    assert not set(escaped) & set('\n\r<>"')
     assert "&#x" not in escaped
     assert chrome_unescape(escaped) == one_line
     assert html.unescape(escaped) == one_line

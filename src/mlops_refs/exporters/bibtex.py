@@ -25,6 +25,14 @@ BIBTEX_REQUIRED = {
     "incollection": ("author", "booktitle", "publisher", "year"),
     "phdthesis": ("author", "school", "year"),
 }
+# Where each entry type's container goes. biblatex prints an @online's site as organization, while Zotero's
+# importer reads a web page's site (and a blog's title) only from journaltitle: both are written.
+BIBLATEX_CONTAINER: dict[str, tuple[str, ...]] = {
+    "article": ("journaltitle",),
+    "inproceedings": ("booktitle",),
+    "incollection": ("booktitle",),
+    "online": ("organization", "journaltitle"),
+}
 LANGIDS = {
     "en": "english",
     "de": "german",
@@ -236,19 +244,8 @@ class BibLaTeXExporter(_BibBase):
             fields.append(("editor", "{" + names(r.editors, False) + "}"))
         fields.append(("title", self.title(r.title)))
         if r.container:
-            container_field = {
-                "article": "journaltitle",
-                "inproceedings": "booktitle",
-                "incollection": "booktitle",
-            }
-            fields.append(
-                (
-                    container_field.get(
-                        entry_type, "organization" if entry_type == "online" else "howpublished"
-                    ),
-                    self.text(r.container),
-                )
-            )
+            container = self.text(r.container)
+            fields += [(name, container) for name in BIBLATEX_CONTAINER.get(entry_type, ("howpublished",))]
         if entry_type == "report":
             fields.append(("type", "{techreport}"))
         if entry_type == "thesis":
@@ -273,6 +270,11 @@ class BibLaTeXExporter(_BibBase):
         fields += list(self.common(r))
         if r.accessed:
             fields.append(("urldate", "{" + r.accessed.iso() + "}"))
-        if r.language in LANGIDS:
-            fields.append(("langid", "{" + LANGIDS[r.language] + "}"))
+        if r.language:
+            # langid for biblatex's hyphenation; language, which Zotero reads, by the same name so that
+            # biblatex's clearlang drops it when it is the document's language
+            name = LANGIDS.get(r.language)
+            if name:
+                fields.append(("langid", "{" + name + "}"))
+            fields.append(("language", self.text(name or r.language)))
         return entry_type, fields
