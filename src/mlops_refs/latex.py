@@ -17,8 +17,8 @@ SPECIALS = {
     "$": r"\$",
     "^": r"{\textasciicircum}",
     "~": r"{\textasciitilde}",
-    "<": r"{\textless}",
-    ">": r"{\textgreater}",
+    "<": r"{$<$}",  # not \textless: Zotero's importer decodes only the math form (pandoc and pylatexenc both)
+    ">": r"{$>$}",
 }
 # "|" stays as it is: \textbar is lost by pandoc's reader, and with T1 fonts (the modern default) a plain "|"
 # prints as a bar.
