@@ -8,8 +8,9 @@ The choices follow what each format's main consumer does with the type on import
 BibTeX.js, RIS.js and CSL JSON.js; biblatex's standard styles; citeproc):
 
 - bibtex: the 14 standard types only; anything classic styles cannot print as it is becomes ``misc``.
-- biblatex: ``online`` for web content, videos (biblatex has no driver for ``@video`` and warns) and data
-  sets (Zotero's importer drops ``@dataset``); ``software`` for programs and hosted services.
+- biblatex: types with a driver in the standard styles (others, such as ``@video``, ``@audio``, ``@letter``,
+  make biblatex warn); ``online`` for web content, videos and data sets (Zotero's importer drops
+  ``@dataset``); ``software`` for programs and hosted services.
 - ris: ``MANSCPT`` for preprints (Zotero has no RIS code for its preprint type and reads unknown codes such
   as ``UNPB`` as journal articles; a manuscript is the nearest true type).
 - zotero: a hosted service is a computer program, in every format (CSL ``software``, RIS ``COMP``).
@@ -62,17 +63,39 @@ TYPES: MappingProxyType[str, FormatTypes] = MappingProxyType(
         "news-article": _row("misc", "online", "article-newspaper", "NEWS", "newspaperArticle"),
         "video": _row("misc", "online", "motion_picture", "VIDEO", "videoRecording"),
         "dataset": _row("misc", "online", "dataset", "DATA", "dataset"),
+        "magazine-article": _row("article", "article", "article-magazine", "MGZN", "magazineArticle"),
+        "encyclopedia-entry": _row(
+            "incollection", "inreference", "entry-encyclopedia", "ENCYC", "encyclopediaArticle"
+        ),
+        "proceedings": _row("proceedings", "proceedings", "book", "BOOK", "book"),
+        "manuscript": _row("unpublished", "unpublished", "manuscript", "MANSCPT", "manuscript"),
+        "presentation": _row("misc", "misc", "speech", "SLIDE", "presentation"),
+        "patent": _row("misc", "patent", "patent", "PAT", "patent"),
+        "standard": _row("misc", "misc", "standard", "STAND", "standard"),
+        "legal": _row("misc", "misc", "legal_case", "CASE", "case"),
+        "audio": _row("misc", "misc", "song", "SOUND", "audioRecording"),
+        "image": _row("misc", "misc", "graphic", "ART", "artwork"),
+        "map": _row("misc", "misc", "map", "MAP", "map"),
+        "interview": _row("misc", "misc", "interview", "PCOMM", "interview"),
+        "letter": _row("misc", "misc", "personal_communication", "PCOMM", "letter"),
+        "document": _row("misc", "misc", "document", "GEN", "document"),
     }
 )
 
 # Format types that several of our types share and whose first row is not the general case.
 READ_AS: MappingProxyType[tuple[Format, str], str] = MappingProxyType(
-    {("bibtex", "misc"): "webpage", ("biblatex", "online"): "webpage"}
+    {
+        ("bibtex", "misc"): "document",
+        ("biblatex", "misc"): "document",
+        ("biblatex", "online"): "webpage",
+        ("ris", "MANSCPT"): "manuscript",  # an arXiv preprint among them names arXiv in DB
+        ("ris", "PCOMM"): "letter",
+    }
 )
 
 _REVERSE: dict[Format, dict[str, str]] = {fmt: {} for fmt in FORMATS}
 for (_fmt, _theirs), _ours in READ_AS.items():
-    _REVERSE[_fmt][_theirs] = _ours
+    _REVERSE[_fmt][_theirs.lower()] = _ours
 for _ours, _row_types in TYPES.items():
     for _fmt in FORMATS:
         _REVERSE[_fmt].setdefault(getattr(_row_types, _fmt).lower(), _ours)
@@ -86,7 +109,7 @@ def format_type(resource_type: str, fmt: Format) -> str:
 def catalog_type(fmt: Format, their_type: str) -> str | None:
     """Our type for a format's type (case-insensitive), the most general on ties; None when unknown.
 
-    >>> catalog_type("zotero", "webpage"), catalog_type("bibtex", "MISC"), catalog_type("ris", "GEN")
-    ('webpage', 'webpage', None)
+    >>> catalog_type("zotero", "webpage"), catalog_type("bibtex", "MISC"), catalog_type("ris", "UNPB")
+    ('webpage', 'document', None)
     """
     return _REVERSE[fmt].get(their_type.lower())

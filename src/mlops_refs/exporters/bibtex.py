@@ -24,6 +24,8 @@ BIBTEX_REQUIRED = {
     "book": ("publisher", "year"),
     "incollection": ("author", "booktitle", "publisher", "year"),
     "phdthesis": ("author", "school", "year"),
+    "proceedings": ("year",),
+    "unpublished": ("author", "note"),
 }
 # Where each entry type's container goes. biblatex prints an @online's site as organization, while Zotero's
 # importer reads a web page's site (and a blog's title) only from journaltitle: both are written.

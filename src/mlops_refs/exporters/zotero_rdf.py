@@ -56,6 +56,19 @@ NODE_SHAPES: dict[str, tuple[str | None, str | None]] = {
     "newspaperArticle": ("bib:Article", "bib:Newspaper"),
     "videoRecording": ("bib:Recording", None),
     "dataset": (None, None),
+    "magazineArticle": ("bib:Article", "bib:Periodical"),
+    "encyclopediaArticle": (None, "bib:Book"),
+    "manuscript": ("bib:Manuscript", None),
+    "presentation": ("bib:ConferenceProceedings", None),
+    "patent": ("bib:Patent", None),
+    "standard": (None, None),
+    "case": ("bib:Document", "bib:CourtReporter"),
+    "audioRecording": ("bib:Recording", None),
+    "artwork": ("bib:Illustration", None),
+    "map": ("bib:Image", None),
+    "interview": ("bib:Interview", None),
+    "letter": ("bib:Letter", None),
+    "document": (None, None),
 }
 
 BATCH = 1000  # items rendered and written together
