@@ -2,7 +2,8 @@
 
 Writers look up ``format_type(our_type, fmt)``; readers look up ``catalog_type(fmt, their_type)``. Several of
 our types can share one format type (a web page, its documentation and a course page are all ``webpage`` in
-Zotero); reading back gives the first of them in table order, the most general one.
+Zotero); reading back gives the first of them in table order, unless ``READ_AS`` names the general case
+(``@misc`` is a document, ``MANSCPT`` a manuscript).
 
 The choices follow what each format's main consumer does with the type on import (Zotero's translators
 BibTeX.js, RIS.js and CSL JSON.js; biblatex's standard styles; citeproc):
