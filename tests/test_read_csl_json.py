@@ -13,10 +13,11 @@ import jsonschema
 import pytest
 
 from conftest import corpus_file, corpus_params, reference_file, require_program
+from mlops_refs.crosswalk import catalog_type, format_type
 from mlops_refs.exporters import dumps
-from mlops_refs.exporters.csl_json import CSL_TYPES, CslJsonExporter, _publisher
+from mlops_refs.exporters.csl_json import CslJsonExporter, _publisher
 from mlops_refs.formats.base import NotThisFormatError, Report, UnreadableFileError
-from mlops_refs.formats.csl_json import CSL_TYPE_OF, ITEM_KEYS, LOST_FIELDS, CslJsonReader
+from mlops_refs.formats.csl_json import ITEM_KEYS, LOST_FIELDS, CslJsonReader
 from mlops_refs.model import Catalog, CatalogInfo, PartialDate, Person, Resource
 
 CATALOGS = ["good_catalog", "evil_catalog", "bundled_catalog"]
@@ -53,7 +54,11 @@ def schema_validator() -> jsonschema.Draft7Validator:
 def as_csl_carries(r: Resource) -> Resource:
     """The resource as our CSL writer carries it: one CSL type for several of ours (webpage), the publisher
     or institution in ``publisher``, a preprint's repository as its container, keywords in one string."""
-    changes: dict[str, Any] = {"type": CSL_TYPE_OF[CSL_TYPES[r.type]], "institution": None, "publisher": None}
+    changes: dict[str, Any] = {
+        "type": catalog_type("csl", format_type(r.type, "csl")),
+        "institution": None,
+        "publisher": None,
+    }
     publisher = _publisher(r)
     if r.type in ("report", "thesis"):
         changes["institution"] = publisher

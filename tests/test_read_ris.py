@@ -11,10 +11,11 @@ import pytest
 import rispy
 
 from conftest import corpus_file, corpus_params
+from mlops_refs.crosswalk import catalog_type, format_type
 from mlops_refs.exporters import dumps
-from mlops_refs.exporters.ris import RIS_TYPES, RisExporter, _fold
+from mlops_refs.exporters.ris import RisExporter, _fold
 from mlops_refs.formats.base import NotThisFormatError, Report
-from mlops_refs.formats.ris import LOST_FIELDS, RIS_TYPE_OF, RisReader
+from mlops_refs.formats.ris import LOST_FIELDS, RisReader
 from mlops_refs.model import Catalog, CatalogInfo, PartialDate, Person, Resource
 
 CATALOGS = ["good_catalog", "evil_catalog", "bundled_catalog"]
@@ -37,14 +38,27 @@ def lines_of(report: Report) -> list[str]:
 def as_ris_carries(r: Resource) -> Resource:
     """The resource as our RIS writer carries it: the fields RIS cannot carry empty, and the two it carries
     in part (LOST_FIELDS too) exactly as merged: publisher and institution in one PB, the type its RIS code
-    reads back as (ELEC is every web page, service, documentation and course); one line per value."""
-    lost = {f.name: f.default for f in fields(Resource) if f.name in LOST_FIELDS - {"type", "institution"}}
-    if r.type in ("report", "thesis"):
-        lost.update(institution=r.institution or r.publisher, publisher=None)
-    else:
-        lost.update(publisher=r.publisher or r.institution, institution=None)
+    reads back as (ELEC is every web page, documentation and course); one line per value; containers where
+    the writer puts them for Zotero (none for a data set or a program without publisher: PB holds it; an
+    arXiv preprint's is arXiv, its DB); no language on a program."""
     folded = {f.name: _fold(v) for f in fields(Resource) if isinstance(v := getattr(r, f.name), str) and v}
-    return replace(r, **{**folded, **lost, "type": RIS_TYPE_OF[RIS_TYPES[r.type]]})
+    r = replace(r, **folded)
+    ris_type = format_type(r.type, "ris")
+    out = {f.name: f.default for f in fields(Resource) if f.name in LOST_FIELDS - {"type", "institution"}}
+    out["type"] = "preprint" if ris_type == "MANSCPT" and r.arxiv else catalog_type("ris", ris_type)
+    publisher = (
+        r.institution or r.publisher if r.type in ("report", "thesis") else r.publisher or r.institution
+    )
+    out["publisher"], out["institution"] = (
+        (None, publisher) if r.type in ("report", "thesis") else (publisher, None)
+    )
+    if (ris_type == "COMP" and not publisher) or ris_type == "DATA":
+        out["publisher"], out["container"] = publisher or r.container, None
+    if ris_type == "MANSCPT" and r.arxiv:
+        out["container"] = "arXiv"
+    if ris_type == "COMP":
+        out["language"] = None
+    return replace(r, **out)
 
 
 @pytest.mark.parametrize("catalog_name", CATALOGS)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from ..crosswalk import catalog_type
 from ..exporters.csl_json import DATE_VARIABLES, NAME_VARIABLES, STRING_VARIABLES
 from ..model import Catalog, PartialDate, Person
 from .base import NotThisFormatError, Report, UnreadableFileError
@@ -34,37 +35,7 @@ LOST_FIELDS: frozenset[str] = frozenset(
     | {"type", "institution"}
 )
 
-#: CSL types read as ours without a report: each is what our writer writes or means exactly that.
-CSL_TYPE_OF: dict[str, str] = {
-    "article-journal": "journal-article",
-    "paper-conference": "conference-paper",
-    "article": "preprint",
-    "report": "report",
-    "book": "book",
-    "chapter": "chapter",
-    "thesis": "thesis",
-    "software": "software",
-    "webpage": "webpage",
-    "post-weblog": "blog-post",
-    "article-newspaper": "news-article",
-    "motion_picture": "video",
-    "dataset": "dataset",
-    "article-magazine": "magazine-article",
-    "entry-encyclopedia": "encyclopedia-entry",
-    "manuscript": "manuscript",
-    "speech": "presentation",
-    "patent": "patent",
-    "standard": "standard",
-    "legal_case": "legal",
-    "song": "audio",
-    "graphic": "image",
-    "map": "map",
-    "interview": "interview",
-    "personal_communication": "letter",
-    "document": "document",
-}
-
-#: CSL types with no type of ours; read as the nearest one, with a report line.
+#: CSL types no row of crosswalk.py writes; read as the nearest of ours, with a report line.
 CSL_TYPE_NEAR: dict[str, str] = {
     "entry": "encyclopedia-entry",
     "entry-dictionary": "encyclopedia-entry",
@@ -276,8 +247,9 @@ class _ItemReader:
         return self.out, self.key, self.collections
 
     def _type(self, value: Any) -> str:
-        if isinstance(value, str) and value in CSL_TYPE_OF:
-            return CSL_TYPE_OF[value]
+        known = catalog_type("csl", value) if isinstance(value, str) else None
+        if known is not None:
+            return known
         if isinstance(value, str) and value in CSL_TYPE_NEAR:
             near = CSL_TYPE_NEAR[value]
             self.report.add(self.line, "type", f"type {value} has no exact match; read as {near}", "guessed")

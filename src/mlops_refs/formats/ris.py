@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ..crosswalk import catalog_type
 from ..model import Catalog, PartialDate, Person
 from .base import NotThisFormatError, Report
 from .builder import CatalogBuilder
@@ -31,39 +32,15 @@ LOST_FIELDS: frozenset[str] = frozenset(
     | {"type", "institution"}
 )
 
-#: RIS type codes read as our types without a report: each is what our writer writes or means exactly that.
-RIS_TYPE_OF: dict[str, str] = {
-    "JOUR": "journal-article",
+#: RIS codes our writers never write (crosswalk.py has those) that mean one of our types exactly.
+RIS_SYNONYMS: dict[str, str] = {
     "EJOUR": "journal-article",
-    "CONF": "conference-paper",
     "CPAPER": "conference-paper",
-    "UNPB": "preprint",
-    "RPRT": "report",
-    "BOOK": "book",
+    "UNPB": "manuscript",  # "unpublished work"
     "EBOOK": "book",
-    "CHAP": "chapter",
     "ECHAP": "chapter",
-    "THES": "thesis",
-    "COMP": "software",
-    "ELEC": "webpage",
     "WEB": "webpage",
-    "BLOG": "blog-post",
-    "NEWS": "news-article",
-    "VIDEO": "video",
-    "DATA": "dataset",
-    "MGZN": "magazine-article",
-    "ENCYC": "encyclopedia-entry",
-    "MANSCPT": "manuscript",
-    "SLIDE": "presentation",
-    "PAT": "patent",
-    "STAND": "standard",
-    "CASE": "legal",
-    "SOUND": "audio",
-    "ART": "image",
     "FIGURE": "image",
-    "MAP": "map",
-    "PCOMM": "letter",
-    "GEN": "document",
 }
 
 #: RIS type codes that have no type of ours; read as the nearest one, with a report line.
@@ -210,6 +187,17 @@ A2_EDITOR_TYPES = frozenset(
     {"journal-article", "conference-paper", "chapter", "encyclopedia-entry", "document"}
 )
 PUBLISHER_IS_INSTITUTION = frozenset({"report", "thesis"})
+#: Where our writer (after Zotero's RIS.js) puts the container of records whose T2 means something else:
+#: a video's platform in DP, a program's in M1, a data set's portal in PB (as its publisher), an arXiv
+#: preprint's repository in DB. Their T2, JF... are kept as extra fields.
+CONTAINER_SOURCES: dict[str, tuple[str, ...]] = {
+    "video": ("DP",),
+    "software": ("M1",),
+    "dataset": (),
+    "preprint": (),
+}
+#: Tags whose meaning differs by type: Zotero reads LA on a program as its programming language.
+KEPT_AS_EXTRA = frozenset({("LA", "software")})
 NAME_TAGS = frozenset({"AU", "A1", "A2", "A3", "A4", "ED"})
 
 DOI = re.compile(r"10\.\d{4,9}/\S+")
@@ -337,12 +325,13 @@ class _RecordReader:
         for t in self.record.tags:
             if t.value:
                 by_tag.setdefault(t.tag, []).append(t)
+        self._arxiv(by_tag)
+        rtype = self.out["type"]
         self._title(by_tag)
-        self._pick("container", CONTAINER_TAGS, by_tag)
+        self._pick("container", CONTAINER_SOURCES.get(rtype, CONTAINER_TAGS), by_tag)
         self._dates(by_tag)
         self._pages(by_tag)
         key = self._key(by_tag)
-        self._arxiv(by_tag)
         left = {id(t) for tags in by_tag.values() for t in tags}
         for t in self.record.tags:
             if id(t) in left:
@@ -359,8 +348,9 @@ class _RecordReader:
 
     def _type(self) -> str:
         code = self.record.type_code.upper()
-        if code in RIS_TYPE_OF:
-            return RIS_TYPE_OF[code]
+        known = catalog_type("ris", code) or RIS_SYNONYMS.get(code)
+        if known is not None:
+            return known
         if code in RIS_TYPE_NEAR:
             near = RIS_TYPE_NEAR[code]
             self.report.add(
@@ -443,10 +433,14 @@ class _RecordReader:
         return ids[0].value if ids else None
 
     def _arxiv(self, by_tag: dict[str, list[_Tag]]) -> None:
+        """DB arXiv + AN is an arXiv id; a manuscript from arXiv is a preprint, and arXiv its container."""
         databases = by_tag.get("DB", [])
         numbers = by_tag.get("AN", [])
         if databases and numbers and databases[0].value.lower() == "arxiv":
             self.out["arxiv"] = numbers[0].value
+            if self.out["type"] == "manuscript":
+                self.out["type"] = "preprint"
+                self.out["container"] = databases[0].value
             by_tag["DB"], by_tag["AN"] = databases[1:], numbers[1:]
 
     def _tag(self, t: _Tag, rtype: str) -> None:
@@ -470,6 +464,8 @@ class _RecordReader:
         elif tag == "M3" and (doi := self._doi_text(t.value)):
             self.dois.append((doi, t))  # the DOI again, as publishers write it, or the only one
             self._keep(t, "no field for M3")
+        elif (tag, rtype) in KEPT_AS_EXTRA:
+            self._keep(t, f"{tag} of a {rtype} is not its language")
         elif tag in SINGLE_FIELDS:
             self._single(t, SINGLE_FIELDS[tag])
         elif tag in RIS_TAGS:
