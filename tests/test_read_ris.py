@@ -44,7 +44,8 @@ def as_ris_carries(r: Resource) -> Resource:
     folded = {f.name: _fold(v) for f in fields(Resource) if isinstance(v := getattr(r, f.name), str) and v}
     r = replace(r, **folded)
     ris_type = format_type(r.type, "ris")
-    out = {f.name: f.default for f in fields(Resource) if f.name in LOST_FIELDS - {"type", "institution"}}
+    in_part = {"type", "institution", "container", "language"}
+    out = {f.name: f.default for f in fields(Resource) if f.name in LOST_FIELDS - in_part}
     out["type"] = "preprint" if ris_type == "MANSCPT" and r.arxiv else catalog_type("ris", ris_type)
     publisher = (
         r.institution or r.publisher if r.type in ("report", "thesis") else r.publisher or r.institution

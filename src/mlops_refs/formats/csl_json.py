@@ -28,8 +28,8 @@ from .textio import decode
 
 #: Fields CSL-JSON cannot carry ("collection." names a Collection field): only folder ids are written, so
 #: folders come back titled by their ids, flat.
-#: Carried in part: ``type`` (webpage is every web page, service, documentation and course; book also
-#: proceedings) and ``institution``, which shares ``publisher`` with the publisher.
+#: Carried in part: ``type`` (where crosswalk.py gives several of our types one CSL type) and
+#: ``institution``, which shares ``publisher`` with the publisher.
 LOST_FIELDS: frozenset[str] = frozenset(
     {"collection.title", "collection.kind", "collection.parent_id", "collection.summary", "collection.url"}
     | {"type", "institution"}

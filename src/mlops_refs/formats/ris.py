@@ -23,13 +23,14 @@ from .names import parse_inverted
 from .textio import decode
 
 #: Fields RIS cannot carry (our writer has no tag for them; "collection." names a Collection field), and
-#: two it carries in part: ``type`` (ELEC is every web page, service, documentation and course; PCOMM every
-#: letter and interview; CONF a conference paper and proceedings) and ``institution``, which shares PB with
-#: the publisher (PB is the institution of a report or thesis, the publisher of anything else).
+#: some it carries in part: ``type`` (where crosswalk.py gives several of our types one code),
+#: ``institution`` (PB holds the institution of a report or thesis, the publisher of anything else),
+#: ``container`` (not written for a data set with a publisher, nor for an arXiv preprint) and ``language``
+#: (not written for a program: Zotero reads LA there as its programming language).
 LOST_FIELDS: frozenset[str] = frozenset(
     {"collection_ids", "arxiv_class", "original_date", "pmid", "pmcid", "added", "aliases"}
     | {"collection.title", "collection.kind", "collection.parent_id", "collection.summary", "collection.url"}
-    | {"type", "institution"}
+    | {"type", "institution", "container", "language"}
 )
 
 #: RIS codes our writers never write (crosswalk.py has those) that mean one of our types exactly.
