@@ -71,7 +71,7 @@ def check_target(target: Path) -> None:
     """Raise ExportError unless ``target`` can be replaced by a regular file: not a folder, its parent one."""
     try:
         mode = target.lstat().st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         mode = None
     except OSError as exc:
         raise ExportError(cannot_write(target, exc)) from None
