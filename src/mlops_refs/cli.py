@@ -118,9 +118,10 @@ def _validate(path: str | None) -> int:
 def _formats() -> int:
     from .exporters import default_registry, option_help
 
+    classes = default_registry.classes()
     for name, why in default_registry.broken.items():
         print(f"{PROG}: warning: the {name} exporter failed to load ({why}); skipped", file=sys.stderr)
-    for cls in default_registry.classes():
+    for cls in classes:
         aliases = f" (alias {', '.join(cls.aliases)})" if cls.aliases else ""
         print(f"{cls.name}{aliases}  {cls.default_filename}  {cls.media_type}")
         print(f"    {cls.description}")
