@@ -286,3 +286,16 @@ def test_no_home_and_no_passwd_entry_works_without_a_cache(tmp_path: Path) -> No
     api = homeless("api")
     assert api.stdout.startswith("['biblatex', 'bibtex'"), api.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exports"]
+
+
+def test_a_change_in_any_file_of_mlops_refs_changes_every_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = Path(shutil.copytree(Path(cache.__file__).parent, tmp_path / "mlops_refs"))
+    monkeypatch.setattr(cache, "_PACKAGE", copy)
+    fingerprint = cache._package_fingerprint.__wrapped__
+    before = fingerprint()
+    assert fingerprint() == before
+    ris = copy / "exporters" / "ris.py"
+    ris.write_text(ris.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert fingerprint() != before

@@ -34,8 +34,7 @@ _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 
 def cache_dir() -> Path | None:
-    """Where the cache lives: $MLOPS_REFS_CACHE_DIR, else $XDG_CACHE_HOME/mlops-refs, else ~/.cache; None
-    when caching is off or there is no home folder to put it in."""
+    """$MLOPS_REFS_CACHE_DIR, else $XDG_CACHE_HOME/mlops-refs, else ~/.cache/mlops-refs; None if no home."""
     if os.environ.get(NO_CACHE_ENV):
         return None
     if os.environ.get(CACHE_ENV):

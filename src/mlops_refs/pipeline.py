@@ -194,8 +194,7 @@ class _CatalogOnDemand:
 
 
 def build(job: Job, stream: IO[str], plan: Plan, catalog: _CatalogOnDemand) -> bool:
-    """Write one job's output into ``stream``: from the cache when a checked entry exists (returns True),
-    else by running its exporter on the catalog (returns False)."""
+    """Write one job's output to ``stream``: a checked cache entry (True) or its exporter's output (False)."""
     if job.key is not None and plan.cache is not None and hasattr(stream, "buffer"):
         if plan.cache.copy_to(job.key, stream.buffer):
             return True
@@ -206,8 +205,7 @@ def build(job: Job, stream: IO[str], plan: Plan, catalog: _CatalogOnDemand) -> b
 
 
 def export(plan: Plan) -> Outcome:
-    """Write every job of ``plan``: files are replaced together after all are built, or not at all; a
-    format whose exporter fails is reported in ``Outcome.failed`` and its earlier file kept."""
+    """Write every job of ``plan``, all files replaced together or none; a failed exporter's file is kept."""
     outcome = Outcome(failed={name: f"failed to load ({why})" for name, why in plan.broken.items()})
     catalog = _CatalogOnDemand(plan.source, plan.selection)
     built: list[tuple[Job, IO[str]]] = []
