@@ -276,7 +276,17 @@ def _package_fingerprint() -> str:
     if latexcodec is not None and latexcodec.origin:
         sources += [p for p in Path(latexcodec.origin).parent.rglob("*") if p.is_file()]
     _hash_files(digest, sources)
+    for library in _LOADING_LIBRARIES:  # large compiled code: its files' names, sizes and times
+        spec = find_spec(library)
+        if spec is not None and spec.origin and os.path.isfile(spec.origin):
+            for file in sorted(Path(spec.origin).parent.rglob("*")):
+                with contextlib.suppress(OSError):
+                    info = file.stat()
+                    digest.update(f"\0{file}\0{info.st_size}\0{info.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+_LOADING_LIBRARIES = ("yaml", "jsonschema", "jsonschema_rs")  # they decide what a catalog's files mean
 
 
 @cache
