@@ -74,6 +74,16 @@ def test_a_character_device_stays_a_device(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["null"]
 
 
+def test_the_python_api_writes_a_device_in_place(tmp_path: Path, good_catalog) -> None:
+    if os.geteuid() != 0:
+        skip_or_fail("making a device node needs root")
+    node = tmp_path / "null"
+    os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    mlops_refs.export(good_catalog, "ris", node)
+    assert stat.S_ISCHR(node.lstat().st_mode)
+    assert os.listdir(tmp_path) == ["null"]
+
+
 def test_dev_stdout_writes_to_standard_output() -> None:
     result = cli("export", "--catalog", GOOD, "-f", "ris", "-o", "/dev/stdout")
     assert result.returncode == 0, result.stderr
@@ -113,8 +123,13 @@ def test_a_target_that_is_a_folder_changes_nothing(tmp_path: Path, old_and_new) 
     assert snapshot(out)["mlops-refs.bib"] == old["mlops-refs.bib"]
 
 
+@pytest.mark.parametrize("hard_links", [True, False])
 def test_a_failed_rename_puts_back_the_files_already_replaced(
-    tmp_path: Path, old_and_new, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    old_and_new,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    hard_links: bool,
 ) -> None:
     old, _ = old_and_new
     out = tmp_path / "out"
@@ -136,6 +151,12 @@ def test_a_failed_rename_puts_back_the_files_already_replaced(
         real_replace(src, dst)
 
     monkeypatch.setattr(files.os, "replace", failing_replace)
+    if not hard_links:  # as on a file system without them: the earlier files are kept as copies
+
+        def no_link(src, dst) -> None:
+            raise OSError(1, "Operation not permitted")
+
+        monkeypatch.setattr(files.os, "link", no_link)
     capsys.readouterr()
     assert main(["export", "--out", str(out), "--no-cache"]) == 2
     assert capsys.readouterr().err == (

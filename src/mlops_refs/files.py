@@ -211,7 +211,12 @@ class StagedFiles:
         for staged in self._staged:
             if staged.target.is_file() and not staged.target.is_symlink():
                 backup = staged.tmp.with_name(staged.tmp.name[: -len(".tmp")] + ".old.tmp")
-                os.link(staged.target, backup)
+                try:
+                    os.link(staged.target, backup)
+                except OSError:  # a file system without hard links: a copy does the same job
+                    import shutil
+
+                    shutil.copy2(staged.target, backup)
                 staged.backup = backup
 
     def _write_journals(self) -> list[Path]:
