@@ -369,3 +369,49 @@ def test_a_killed_export_leaves_old_or_new_files_and_the_next_run_completes_the_
     assert max(outcomes) > 0, "no kill landed while files were being written"
     assert main(["export", "--catalog", str(big_catalog), "--out", str(out), "--no-cache"]) == 0
     assert snapshot(out) == new
+
+
+KILLED_IN_COMMIT = """
+import os, sys, time
+from mlops_refs import files
+from mlops_refs.cli import main
+
+real_replace = os.replace
+done = []
+
+
+def slow_replace(src, dst):
+    real_replace(src, dst)
+    renamed_export = os.path.dirname(dst) == sys.argv[1] and not os.path.basename(dst).startswith(".")
+    if renamed_export and not str(src).endswith(".old.tmp"):
+        done.append(dst)
+        if len(done) == 3:  # three of seven files renamed: signal, then wait to be killed
+            open(sys.argv[2], "w").close()
+            time.sleep(60)
+
+
+files.os.replace = slow_replace
+sys.exit(main(["export", "--out", sys.argv[1], "--no-cache"]))
+"""
+
+
+def test_a_run_killed_between_renames_is_rolled_forward_by_the_next_one(tmp_path: Path, old_and_new) -> None:
+    import time
+
+    _, new = old_and_new
+    out = tmp_path / "exports"
+    assert main(["export", "--catalog", GOOD, "--out", str(out), "--no-cache"]) == 0
+    marker = tmp_path / "renamed-three"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_IN_COMMIT, str(out), str(marker)])
+    deadline = time.monotonic() + 120
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.kill()
+    child.wait()
+    assert marker.exists()
+    visible = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    assert sum(visible[name] == new[name] for name in new) == 3  # a mix, as the kill left it
+    assert any(p.name.endswith(".journal") for p in out.iterdir())
+    assert main(["export", "--catalog", GOOD, "-f", "ris", "-o", str(out / "extra.ris"), "--no-cache"]) == 0
+    (out / "extra.ris").unlink()  # the next run into that folder finished the killed one's set first
+    assert snapshot(out) == new
