@@ -171,7 +171,7 @@ def _refuse_catalog_file(target: Path, source: CatalogSource) -> None:
             continue
 
 
-class _CatalogOnDemand:
+class LazyCatalog:
     """The selected catalog, loaded on first use only: a run served wholly from the cache never loads it."""
 
     def __init__(self, source: CatalogSource, selection: Selection) -> None:
@@ -193,21 +193,21 @@ class _CatalogOnDemand:
         return self._catalog is not None
 
 
-def build(job: Job, stream: IO[str], plan: Plan, catalog: _CatalogOnDemand) -> bool:
+def build(plan: Plan, job: Job, stream: IO[str], catalog: LazyCatalog | None = None) -> bool:
     """Write one job's output to ``stream``: a checked cache entry (True) or its exporter's output (False)."""
     if job.key is not None and plan.cache is not None and hasattr(stream, "buffer"):
         if plan.cache.copy_to(job.key, stream.buffer):
             return True
         stream.buffer.seek(0)
         stream.buffer.truncate()
-    write(job.exporter, catalog.get(), stream)
+    write(job.exporter, (catalog or LazyCatalog(plan.source, plan.selection)).get(), stream)
     return False
 
 
 def export(plan: Plan) -> Outcome:
     """Write every job of ``plan``, all files replaced together or none; a failed exporter's file is kept."""
     outcome = Outcome(failed={name: f"failed to load ({why})" for name, why in plan.broken.items()})
-    catalog = _CatalogOnDemand(plan.source, plan.selection)
+    catalog = LazyCatalog(plan.source, plan.selection)
     built: list[tuple[Job, IO[str]]] = []
     with staged_files() as staged, gc_paused():
         for job in plan.jobs:
@@ -220,15 +220,15 @@ def export(plan: Plan) -> Outcome:
                 staged.drop(stream)
             elif job.target not in outcome.from_cache:
                 built.append((job, stream))
-        _store(built, plan, catalog)
+        _store(built, plan)
     outcome.written = [job.target for job in plan.jobs if job.name not in outcome.failed]
     return outcome
 
 
-def _run(job: Job, stream: IO[str], plan: Plan, catalog: _CatalogOnDemand, outcome: Outcome) -> bool | None:
+def _run(job: Job, stream: IO[str], plan: Plan, catalog: LazyCatalog, outcome: Outcome) -> bool | None:
     """Build one job; None when its exporter failed (recorded), a user error or a write error propagate."""
     try:
-        served = build(job, stream, plan, catalog)
+        served = build(plan, job, stream, catalog)
     except (MlopsRefsError, BrokenPipeError):
         raise
     except OSError as exc:
@@ -241,7 +241,7 @@ def _run(job: Job, stream: IO[str], plan: Plan, catalog: _CatalogOnDemand, outco
     return served
 
 
-def _store(built: list[tuple[Job, IO[str]]], plan: Plan, catalog: _CatalogOnDemand) -> None:
+def _store(built: list[tuple[Job, IO[str]]], plan: Plan) -> None:
     """Keep the staged bytes of each built export in the cache, if the catalog did not change meanwhile."""
     if plan.cache is None or not built or not plan.source.unchanged():
         return
@@ -257,7 +257,7 @@ def _store(built: list[tuple[Job, IO[str]]], plan: Plan, catalog: _CatalogOnDema
 def check(plan: Plan) -> Outcome:
     """Compare each target with the bytes ``plan`` would write; the ones that differ are ``stale``."""
     outcome = Outcome(failed={name: f"failed to load ({why})" for name, why in plan.broken.items()})
-    catalog = _CatalogOnDemand(plan.source, plan.selection)
+    catalog = LazyCatalog(plan.source, plan.selection)
     for job in plan.jobs:
         expected = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
         if _run(job, expected, plan, catalog, outcome) is None:
@@ -273,4 +273,16 @@ def check(plan: Plan) -> Outcome:
     return outcome
 
 
-__all__ = ["STDOUT", "Job", "Outcome", "Plan", "Selection", "build", "check", "export", "plan", "plan_all"]
+__all__ = [
+    "STDOUT",
+    "Job",
+    "LazyCatalog",
+    "Outcome",
+    "Plan",
+    "Selection",
+    "build",
+    "check",
+    "export",
+    "plan",
+    "plan_all",
+]
