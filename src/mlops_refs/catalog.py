@@ -13,7 +13,7 @@ from .bundled import catalog_files
 from .errors import CatalogError, MlopsRefsError, Problem
 from .gcpause import gc_paused
 from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
-from .validation import isbn_is_valid, schema_problems, url_problem
+from .validation import isbn_is_valid, schema_problems, text_problems, url_problem
 from .yamlio import YamlDocument, read_yaml
 
 
@@ -69,9 +69,13 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
 
 
 def _load(path: str | os.PathLike[str] | None) -> Catalog:
-    docs, problems = read_documents(catalog_files(path))
+    files = catalog_files(path)
+    docs, problems = read_documents(files)
+    if not docs and not problems:
+        raise CatalogError([_empty(file, len(files)) for file in files])
     for doc in docs:
         problems.extend(schema_problems(doc))
+        problems.extend(text_problems(doc))
     if problems:
         raise CatalogError(problems)
     info_entries, collections, resources = _gather(docs)
@@ -79,6 +83,12 @@ def _load(path: str | os.PathLike[str] | None) -> Catalog:
     if problems:
         raise CatalogError(problems)
     return _build(info_entries, collections, resources)
+
+
+def _empty(file: Path, count: int) -> Problem:
+    """The problem of a catalog whose every file is empty (or holds only comments)."""
+    what = "the file is empty" if count == 1 else "the file is empty, as is every file of the catalog"
+    return Problem(str(file), 1, 1, "", f"{what}; a catalog needs 'collections:' and 'resources:'")
 
 
 def _gather(docs: list[YamlDocument]) -> tuple[list[_Entry], list[_Entry], list[_Entry]]:
@@ -142,6 +152,9 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         elif parent is not None:
             parents[c.data["id"]] = parent
     problems += _cycles(collections, parents)
+    for meta in info:
+        if "homepage" in meta.data and (why := url_problem(meta.data["homepage"])):
+            problems.append(meta.problem("homepage", why))
     for c in collections:
         if "url" in c.data and (why := url_problem(c.data["url"])):
             problems.append(c.problem("url", why))
@@ -171,21 +184,30 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
 
 
 def _cycles(collections: list[_Entry], parents: dict[str, str]) -> list[Problem]:
+    """Each loop of parents, reported once at its first collection in catalog order; linear time."""
+    order = {c.data["id"]: n for n, c in enumerate(collections)}
+    walked_in: dict[str, int] = {}  # collection id -> the walk that first reached it
+    loops = []
+    for walk, c in enumerate(collections):
+        cid: str | None = c.data["id"]
+        while cid is not None and cid not in walked_in:
+            walked_in[cid] = walk
+            cid = parents.get(cid)
+        if cid is not None and walked_in[cid] == walk:  # this walk came back to itself: a new loop
+            loop = [cid]
+            while parents[loop[-1]] != cid:
+                loop.append(parents[loop[-1]])
+            start = min(range(len(loop)), key=lambda i: order[loop[i]])
+            loops.append(loop[start:] + loop[:start])
     problems = []
-    reported: set[str] = set()
-    for c in collections:
-        chain = [c.data["id"]]
-        while chain[-1] in parents and parents[chain[-1]] not in chain:
-            chain.append(parents[chain[-1]])
-        if chain[-1] in parents and parents[chain[-1]] == chain[0] and chain[0] not in reported:
-            reported.update(chain)
-            loop = " -> ".join([*chain, chain[0]])
-            problems.append(
-                c.problem(
-                    "parent",
-                    f"collections form a cycle: {loop}; one of them must be a root or have another parent",
-                )
+    for loop in sorted(loops, key=lambda loop: order[loop[0]]):
+        shown = " -> ".join([*loop, loop[0]] if len(loop) <= 8 else [*loop[:8], f"... ({len(loop)} in all)"])
+        problems.append(
+            collections[order[loop[0]]].problem(
+                "parent",
+                f"collections form a cycle: {shown}; one of them must be a root or have another parent",
             )
+        )
     return problems
 
 
@@ -208,16 +230,7 @@ def _date(value: str | int | None) -> PartialDate | None:
 
 @gc_paused()
 def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> Catalog:
-    meta = info[0].data if info else {}
-    catalog_info = CatalogInfo(
-        title=meta.get("title", CatalogInfo.title),
-        description=meta.get("description"),
-        version=meta.get("version"),
-        license=meta.get("license"),
-        updated=_date(meta.get("updated")),
-        homepage=meta.get("homepage"),
-        maintainers=tuple(_person(p) for p in meta.get("maintainers", ())),
-    )
+    catalog_info = _info(info[0].data) if info else CatalogInfo()
     built_collections = [
         Collection(
             id=d["id"],
@@ -231,6 +244,18 @@ def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
     ]
     built_resources = [_resource(r.data) for r in resources]
     return Catalog.build(catalog_info, built_collections, built_resources)
+
+
+def _info(meta: dict[str, Any]) -> CatalogInfo:
+    return CatalogInfo(
+        title=meta["title"],
+        description=meta.get("description"),
+        version=meta.get("version"),
+        license=meta.get("license"),
+        updated=_date(meta.get("updated")),
+        homepage=meta.get("homepage"),
+        maintainers=tuple(_person(p) for p in meta.get("maintainers", ())),
+    )
 
 
 PLAIN_FIELDS = (

@@ -5,6 +5,9 @@ from __future__ import annotations
 import codecs
 import re
 
+from .characters import FORBIDDEN, LINE_SEPARATORS
+from .errors import ExportError
+
 # Zotero's table (BibTeX.js escapeSpecialCharacters): a literal brace keeps the brace count balanced.
 SPECIALS = {
     "\\": r"{\textbackslash}",
@@ -26,11 +29,12 @@ SPECIALS = {
 # every reader (Zotero, pybtex, pylatexenc, pandoc) reads back as ASCII. Zotero, pylatexenc and pandoc
 # decode these commands back to the quotes (latexcodec leaves them as commands).
 ASCII_FORMS = {"\u2019": r"{\textquoteright}", "\u2018": r"{\textquoteleft}"}
-_TEX_WORK = "\\{}%&#_$^~<>\n\r\t"  # what escape() changes, besides non-ASCII characters
-# One negated class of the ASCII characters that need nothing: quick to compile and to search.
+_TEX_WORK = "\\{}%&#_$^~<>"  # what escape() changes, besides controls and non-ASCII characters
+# One negated class of the printable ASCII characters that need nothing: quick to compile and to search.
 _NEEDS_WORK = re.compile(
-    "[^" + "".join(re.escape(c) for c in map(chr, range(128)) if c not in _TEX_WORK) + "]"
+    "[^" + "".join(re.escape(c) for c in map(chr, range(32, 127)) if c not in _TEX_WORK) + "]"
 )
+_LINE_BREAKS = re.compile(f"\r\n?|[{LINE_SEPARATORS}]")
 _WHITESPACE = re.compile(r"(\s+)")
 _BLANK_LINES = re.compile(r"\s*\n\s*(\n\s*)+")
 
@@ -56,13 +60,16 @@ class _Table(dict):  # type: ignore[type-arg]
     """A str.translate table: TeX specials escaped; other characters filled in on first sight."""
 
     def __init__(self, ascii_only: bool) -> None:
-        super().__init__({ord(c): c for c in map(chr, range(128))})
+        super().__init__({ord(c): c for c in map(chr, range(32, 127))})
         self.update({ord(c): replacement for c, replacement in SPECIALS.items()})
         self[ord("\t")] = " "
+        self[ord("\n")] = "\n"
         self.ascii_only = ascii_only
 
     def __missing__(self, code: int) -> str:
         char = chr(code)
+        if FORBIDDEN.match(char):
+            raise ExportError(f"the character U+{code:04X} cannot be written in a .bib file; remove it")
         self[code] = _encode_char(char) if self.ascii_only else char
         return self[code]
 
@@ -78,8 +85,8 @@ def escape(text: str, ascii_only: bool = True) -> str:
     """
     if not _NEEDS_WORK.search(text):
         return text
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text or "\u2028" in text or "\u2029" in text:
+        text = _LINE_BREAKS.sub("\n", text)
     if "\n" in text:
         text = _BLANK_LINES.sub("\n", text)
     return text.translate(_TABLES[ascii_only])

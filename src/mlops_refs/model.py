@@ -283,29 +283,46 @@ class Catalog:
         return tuple(self._collections_by_id[i] for i in resource.collection_ids)
 
     def path(self, collection: Collection) -> tuple[Collection, ...]:
-        """The collection's ancestors from the root down to itself."""
+        """The collection's ancestors from the root down to itself (a loop of parents ends the climb)."""
         chain = [collection]
-        while chain[-1].parent_id is not None:
+        seen = {collection.id}
+        while chain[-1].parent_id is not None and chain[-1].parent_id not in seen:
             chain.append(self._collections_by_id[chain[-1].parent_id])
+            seen.add(chain[-1].id)
         return tuple(reversed(chain))
+
+    def outline(self, roots: Iterable[Collection] | None = None) -> Iterator[tuple[Collection, int, bool]]:
+        """The trees below ``roots`` (default: every root) depth-first in catalog order, without recursion.
+
+        Yields ``(collection, depth, True)`` on entering a collection and ``(collection, depth, False)`` on
+        leaving it, after everything below it; depth 0 is a root. Each collection is entered once.
+        """
+        seen: set[str] = set()
+        for root in self.roots if roots is None else roots:
+            if root.id in seen:
+                continue
+            seen.add(root.id)
+            yield root, 0, True
+            stack = [(root, iter(root.child_ids))]
+            while stack:
+                parent, child_ids = stack[-1]
+                child_id = next(child_ids, None)
+                if child_id is None:
+                    stack.pop()
+                    yield parent, len(stack), False
+                elif child_id not in seen:
+                    seen.add(child_id)
+                    child = self._collections_by_id[child_id]
+                    yield child, len(stack), True
+                    stack.append((child, iter(child.child_ids)))
 
     def walk(self) -> Iterator[tuple[Collection, int]]:
         """Every collection depth-first in catalog order, with its depth (roots are 0)."""
-
-        def visit(c: Collection, depth: int) -> Iterator[tuple[Collection, int]]:
-            yield c, depth
-            for child in self.children(c):
-                yield from visit(child, depth + 1)
-
-        for root in self.roots:
-            yield from visit(root, 0)
+        return ((c, depth) for c, depth, entering in self.outline() if entering)
 
     def descendants(self, collection: Collection) -> tuple[Collection, ...]:
         """The collection and every collection below it."""
-        out = [collection]
-        for child in self.children(collection):
-            out.extend(self.descendants(child))
-        return tuple(out)
+        return tuple(c for c, _depth, entering in self.outline([collection]) if entering)
 
     @property
     def date(self) -> PartialDate | None:

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .bundled import schema_path
+from .characters import MULTILINE_FIELDS, text_problem
 from .errors import Problem
 from .yamlio import YamlDocument
 
@@ -99,6 +100,22 @@ def _explain(doc: YamlDocument, error: Any) -> list[Problem]:
     return [doc.problem(path, error.message)]
 
 
+def text_problems(doc: YamlDocument) -> list[Problem]:
+    """Every text of one file that breaks the character rule, located; walks the data without recursion."""
+    problems = []
+    stack: list[tuple[Any, list[str | int], str]] = [(doc.data, [], "")]
+    while stack:
+        value, path, field = stack.pop()
+        if isinstance(value, str):
+            if not value.isprintable() and (why := text_problem(value, field in MULTILINE_FIELDS)):
+                problems.append(doc.problem(path, why))
+        elif isinstance(value, dict):
+            stack.extend((v, [*path, k], k) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, [*path, i], field) for i, v in enumerate(value))
+    return problems
+
+
 _ISBN_CLEAN = re.compile(r"[\s-]")
 
 
@@ -128,13 +145,37 @@ def url_problem(url: str) -> str | None:
         parts.hostname  # noqa: B018  (raises on a malformed IPv6 host)
     except ValueError as exc:
         return f"cannot be parsed as a URL ({exc})"
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number from 0 to 65535)
+    except ValueError:
+        port = parts.netloc.rpartition(":")[2]
+        return f"has the port {port!r}; a port is a number from 1 to 65535"
     if parts.scheme.lower() not in {"http", "https"}:
         return f"uses the {parts.scheme or 'missing'}: scheme; only http:// and https:// URLs are allowed"
+    if parts.port == 0:
+        return "has the port '0'; a port is a number from 1 to 65535"
+    if "@" in parts.netloc:
+        return (
+            f"has a user name or password before '@' (it would open {parts.hostname or 'no host'}); "
+            "remove everything from '//' to '@'"
+        )
     if _NOT_IN_URLS.search(url):
         bad = sorted(set(_NOT_IN_URLS.findall(url)))
         shown = " ".join(repr(c) for c in bad)
+        host = parts.hostname or ""
+        if not host.isascii():
+            return f"has the host name {host!r}, which is not ASCII; {_idna_hint(host)}"
         hint = "percent-encode them (space is %20, ü is %C3%BC)"
         return f"contains {shown}, which a URL may not hold as is; {hint}"
     if not parts.hostname:
         return "has no host name; write a full URL such as https://example.org/page"
     return None
+
+
+def _idna_hint(host: str) -> str:
+    """How to write a non-ASCII host name: its IDNA (xn--) form, computed when the name allows it."""
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "write the host name in its IDNA form (labels starting with xn--)"
+    return f"write the host name in its IDNA form: {ascii_host}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,6 @@ _SCALARS = {
 }
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
 
@@ -119,13 +117,17 @@ def _compose(text: str) -> yaml.Node | None:
 
 
 def read_yaml(file: str, text: str, keep_text: bool = True) -> tuple[YamlDocument, list[Problem]]:
-    """Parse one YAML document; syntax errors and duplicate keys come back as problems.
+    """Parse one YAML document; syntax errors, duplicate keys, anchors and aliases come back as problems.
 
+    The data is built from the parser's events with an explicit stack: no alias is ever expanded (the first
+    anchor or alias stops the reading), and no nesting depth can exhaust Python's recursion limit.
     Without ``keep_text`` the document reads ``file`` again to locate a problem found later, instead of
     holding the text in memory.
     """
+    problems: list[Problem] = []
+    loader = _Loader(text)
     try:
-        root = _compose(text)
+        data = _build(loader, file, problems)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -135,68 +137,115 @@ def read_yaml(file: str, text: str, keep_text: bool = True) -> tuple[YamlDocumen
         ]
     except yaml.YAMLError as exc:
         return YamlDocument(file, None, text), [Problem(file, 1, 1, "", f"YAML error: {exc}")]
-    problems: list[Problem] = []
-    try:
-        data = None if root is None else _construct(_CONSTRUCTOR, file, root, [], problems)
-    except RecursionError:
-        return YamlDocument(file, None, text), [
-            Problem(
-                file, 1, 1, "", "YAML aliases refer to themselves or nest too deeply; expand them by hand"
-            )
-        ]
-    return YamlDocument(file, data, text if keep_text or problems else None), problems
+    finally:
+        loader.dispose()
+    if problems:
+        return YamlDocument(file, None, text), problems
+    return YamlDocument(file, data, text if keep_text else None), problems
 
 
-def _construct(loader: Any, file: str, node: yaml.Node, path: list[PathPart], problems: list[Problem]) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        if node.style == '"' and _CONTROL.search(node.value):  # only a double-quoted escape can write one
-            line, col = _position(node)
-            char = _CONTROL.search(node.value).group()  # type: ignore[union-attr]
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    col,
-                    format_path(path),
-                    f"contains the control character "
-                    f"U+{ord(char):04X}, which no export format can carry; remove it",
-                )
-            )
-        build = _SCALARS.get(node.tag)
-        if build is None:
-            line, col = _position(node)
-            problems.append(Problem(file, line, col, format_path(path), f"unsupported YAML tag {node.tag}"))
-            return node.value
-        return build(loader, node)
-    if node.tag not in _COLLECTION_TAGS:
-        line, col = _position(node)
-        problems.append(Problem(file, line, col, format_path(path), f"unsupported YAML tag {node.tag}"))
-        return None
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(loader, file, item, [*path, i], problems) for i, item in enumerate(node.value)]
-    mapping: dict[Any, Any] = {}
-    first_seen: dict[Any, yaml.Node] = {}
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            line, col = _position(key_node)
-            problems.append(Problem(file, line, col, format_path(path), "merge keys (<<) are not supported"))
+class _Frame:
+    """A mapping or sequence being filled while the parser's events arrive."""
+
+    __slots__ = ("first_seen", "key", "path", "value")
+
+    def __init__(self, value: dict[str, Any] | list[Any], path: list[PathPart]) -> None:
+        self.value = value
+        self.path = path
+        self.key: tuple[str, yaml.Mark] | None = None  # a mapping's key waiting for its value
+        self.first_seen: dict[str, yaml.Mark] = {}
+
+    def child_path(self) -> list[PathPart]:
+        """The path of the value that comes next."""
+        if isinstance(self.value, list):
+            return [*self.path, len(self.value)]
+        return self.path if self.key is None else [*self.path, self.key[0]]
+
+
+def _build(loader: Any, file: str, problems: list[Problem]) -> Any:
+    """The first document's plain data, built event by event; None for an empty stream."""
+    stack: list[_Frame] = []
+    result: list[Any] = []
+    while True:
+        event = loader.get_event()
+        if isinstance(event, yaml.DocumentEndEvent | yaml.StreamEndEvent):
+            if isinstance(event, yaml.DocumentEndEvent):
+                _refuse_more_documents(loader)
+            return result[0] if result else None
+        if isinstance(event, yaml.StreamStartEvent | yaml.DocumentStartEvent):
             continue
-        key = _construct(loader, file, key_node, path, problems)
-        if not isinstance(key, str):
-            key = str(key)
-        if key in first_seen:
-            line, col = _position(key_node)
-            before = first_seen[key].start_mark.line + 1
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    col,
-                    format_path([*path, key]),
-                    f"duplicate key {key!r} (first set on line {before}); keep only one of them",
-                )
-            )
+        path = stack[-1].child_path() if stack else []
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            what = "alias *" if isinstance(event, yaml.AliasEvent) else "anchor &"
+            problems.append(_problem(file, event.start_mark, path, _anchor_message(what + event.anchor)))
+            return None  # stop here: nothing after an anchor is read, so nothing can be expanded
+        if isinstance(event, yaml.ScalarEvent):
+            value = _scalar(loader, file, event, path, problems)
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            is_sequence = isinstance(event, yaml.SequenceStartEvent)
+            node_class = yaml.SequenceNode if is_sequence else yaml.MappingNode
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(node_class, None, event.implicit)
+            if tag not in _COLLECTION_TAGS:
+                problems.append(_problem(file, event.start_mark, path, f"unsupported YAML tag {tag}"))
+            stack.append(_Frame([] if is_sequence else {}, path))
             continue
-        first_seen[key] = key_node
-        mapping[key] = _construct(loader, file, value_node, [*path, key], problems)
-    return mapping
+        else:  # SequenceEndEvent or MappingEndEvent
+            value = stack.pop().value
+        if not stack:
+            result.append(value)
+        else:
+            _add(stack[-1], file, event, value, problems)
+
+
+def _add(frame: _Frame, file: str, event: Any, value: Any, problems: list[Problem]) -> None:
+    """Put a finished value into its sequence, or into its mapping as a key or as a value."""
+    if isinstance(frame.value, list):
+        frame.value.append(value)
+    elif frame.key is None:
+        key = value if isinstance(value, str) else str(value)
+        frame.key = (key, event.start_mark)
+    else:
+        key, mark = frame.key
+        frame.key = None
+        if key in frame.first_seen:
+            before = frame.first_seen[key].line + 1
+            message = f"duplicate key {key!r} (first set on line {before}); keep only one of them"
+            problems.append(_problem(file, mark, [*frame.path, key], message))
+        else:
+            frame.first_seen[key] = mark
+            frame.value[key] = value
+
+
+def _scalar(loader: Any, file: str, event: Any, path: list[PathPart], problems: list[Problem]) -> Any:
+    """A scalar's value, built by its (possibly implicit) tag."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == "tag:yaml.org,2002:merge":
+        problems.append(_problem(file, event.start_mark, path, "merge keys (<<) are not supported"))
+        return event.value
+    build = _SCALARS.get(tag)
+    if build is None:
+        problems.append(_problem(file, event.start_mark, path, f"unsupported YAML tag {tag}"))
+        return event.value
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    return build(_CONSTRUCTOR, node)
+
+
+def _refuse_more_documents(loader: Any) -> None:
+    """Raise a located error when a second document follows the first, as PyYAML's loaders do."""
+    event = loader.get_event()
+    if not isinstance(event, yaml.StreamEndEvent):
+        raise yaml.composer.ComposerError(
+            "expected a single document in the stream", None, "but found another document", event.start_mark
+        )
+
+
+def _anchor_message(what: str) -> str:
+    return f"YAML {what} found; a catalog uses no anchors or aliases: write each value out in full"
+
+
+def _problem(file: str, mark: yaml.Mark, path: list[PathPart], message: str) -> Problem:
+    return Problem(file, mark.line + 1, mark.column + 1, format_path(path), message)

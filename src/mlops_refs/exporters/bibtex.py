@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
 
 from ..crosswalk import format_type
+from ..errors import ExportError
 from ..latex import escape, protect_title
 from . import BaseExporter, Options
 
@@ -76,19 +78,27 @@ class BibLaTeXOptions(Options):
     )
 
 
+_WORD_AND = re.compile(r"\band\b", re.IGNORECASE)  # bibtex splits a name list at "and" in any case
+
+
+def _name_part(text: str, ascii_only: bool, brace_spaces: bool = False) -> str:
+    """An escaped name part, braced where bibtex would otherwise split it: at a comma or the word "and"."""
+    part = escape(text, ascii_only)
+    if "," in part or _WORD_AND.search(part) or (brace_spaces and " " in part):
+        return "{" + part + "}"
+    return part
+
+
 def _name(person: Person, ascii_only: bool) -> str:
     if person.is_organisation:
         return "{" + escape(person.literal or "", ascii_only) + "}"
-    family = escape(person.family or "", ascii_only)
-    if " " in family or "," in family:
-        family = "{" + family + "}"
-    last = f"{escape(person.particle, ascii_only)} {family}" if person.particle else family
+    family = _name_part(person.family or "", ascii_only, brace_spaces=True)
+    last = f"{_name_part(person.particle, ascii_only)} {family}" if person.particle else family
     parts = [last]
     if person.suffix:
-        parts.append(escape(person.suffix, ascii_only))
+        parts.append(_name_part(person.suffix, ascii_only))
     if person.given:
-        given = escape(person.given, ascii_only)
-        parts.append("{" + given + "}" if "," in given else given)
+        parts.append(_name_part(person.given, ascii_only))
     elif person.suffix:
         parts.append("")
     return ", ".join(parts)
@@ -97,6 +107,18 @@ def _name(person: Person, ascii_only: bool) -> str:
 def names(people: tuple[Person, ...], ascii_only: bool) -> str:
     """A BibTeX name list: 'von Last, Jr, First and ...', organisations braced."""
     return " and ".join([_name(p, ascii_only) for p in people])
+
+
+def comment(text: str, ascii_only: bool) -> str:
+    r"""Text for a comment line that cannot start anything: one line, and no "@".
+
+    bibtex and biber start an entry at any "@", even inside a comment line.
+
+    >>> comment("Refs\n@preamble{x}", ascii_only=True)
+    'Refs (at)preamble\\{\\vphantom{\\}}x\\vphantom{\\{}\\}'
+    """
+    one_line = "".join(char if char.isprintable() else " " for char in text)  # unprintable: line breaks too
+    return " ".join(escape(one_line, ascii_only).split()).replace("@", "(at)")
 
 
 def _pages(pages: str) -> str:
@@ -116,10 +138,14 @@ class _BibBase(BaseExporter):
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
         """Write every resource as one entry, in catalog order."""
-        stream.write(f"% {catalog.info.title}: {len(catalog.resources)} entries, written by mlops-refs.\n")
+        title = comment(catalog.info.title, self.ascii_only)
+        stream.write(f"% {title}: {len(catalog.resources)} entries, written by mlops-refs.\n")
         stream.write("% Encoding: " + ("ASCII (LaTeX escapes)" if self.ascii_only else "UTF-8") + "\n")
         for resource in catalog.resources:
-            entry_type, fields = self.entry(resource)
+            try:
+                entry_type, fields = self.entry(resource)
+            except ExportError as error:
+                raise ExportError(f"{self.name}: resource {resource.id}: {error}") from None
             _emit(stream, entry_type, resource.id, fields)
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:  # pragma: no cover - abstract

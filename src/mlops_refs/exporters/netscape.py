@@ -22,6 +22,7 @@ HEADER = (
     '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">',
 )
 INDENT = "    "
+MAX_INDENT = 32  # deeper folders are indented no further, so a file stays linear in the depth of the tree
 MAX_TIME = 2**32  # Chrome keeps ADD_DATE only when 0 < t < 2**32
 
 
@@ -54,6 +55,11 @@ def escape(text: str) -> str:
         text = " ".join(text.splitlines())
     text = _AMBIGUOUS_AMPERSAND.sub("&amp;", text)
     return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def indent(depth: int) -> str:
+    """The leading blanks of a line at ``depth``, capped at ``MAX_INDENT`` levels."""
+    return INDENT * min(depth, MAX_INDENT)
 
 
 def unix_time(*dates: PartialDate | None) -> int | None:
@@ -93,23 +99,22 @@ class NetscapeExporter(BaseExporter):
             depth = 2
         for root in catalog.roots:
             lines: list[str] = []
-            self._folder(lines, catalog, root, depth, folder_dates)
+            self._tree(lines, catalog, root, depth, folder_dates)
             yield from lines
         if self.options.root_folder:
             yield f"{INDENT}</DL><p>"
         yield "</DL><p>"
 
-    def _folder(
-        self, lines: list[str], catalog: Catalog, collection: Collection, depth: int, dates: str
-    ) -> None:
-        """One collection: its heading, its resources, then its sub-collections."""
-        pad = INDENT * depth
-        lines += [f"{pad}<DT><H3{dates}>{escape(collection.title)}</H3>", f"{pad}<DL><p>"]
-        for resource in catalog.members(collection):
-            self._bookmark(lines, catalog, resource, pad + INDENT)
-        for child in catalog.children(collection):
-            self._folder(lines, catalog, child, depth + 1, dates)
-        lines.append(f"{pad}</DL><p>")
+    def _tree(self, lines: list[str], catalog: Catalog, root: Collection, depth: int, dates: str) -> None:
+        """A top collection and all below it: each folder's heading, its links, then its sub-folders."""
+        for collection, level, entering in catalog.outline([root]):
+            pad = indent(depth + level)
+            if not entering:
+                lines.append(f"{pad}</DL><p>")
+                continue
+            lines += [f"{pad}<DT><H3{dates}>{escape(collection.title)}</H3>", f"{pad}<DL><p>"]
+            for resource in catalog.members(collection):
+                self._bookmark(lines, catalog, resource, pad + INDENT)
 
     def _bookmark(self, lines: list[str], catalog: Catalog, resource: Resource, pad: str) -> None:
         """One link line, and its summary as a <DD> line."""

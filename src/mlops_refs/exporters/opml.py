@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 DOCS = "http://opml.org/spec2.opml"
 INDENT = "  "
+MAX_INDENT = 32  # deeper outlines are indented no further, so a file stays linear in the depth of the tree
 
 
 @lru_cache(maxsize=1 << 14)
@@ -74,25 +75,31 @@ def head_lines(catalog: Catalog) -> Iterator[str]:
 
 
 def folder_lines(catalog: Catalog, collection: Collection, depth: int) -> Iterator[str]:
-    """One collection as an outline holding its resources, then its sub-collections."""
-    pad = INDENT * depth
-    members, children = catalog.members(collection), catalog.children(collection)
-    try:
-        start = f'{pad}<outline text="{attribute(collection.title)}"'
-    except ExportError as error:
-        raise ExportError(f"opml: collection {collection.id}: {error}") from None
-    if not members and not children:
-        yield start + "/>"
-        return
-    yield start + ">"
-    for resource in members:
+    """One collection as an outline holding its resources, then its sub-collections, without recursion."""
+    for node, level, entering in catalog.outline([collection]):
+        pad = indent(depth + level)
+        if not entering:
+            if node.child_ids or node.resource_ids:
+                yield f"{pad}</outline>"
+            continue
         try:
-            yield f"{pad}{INDENT}<outline {link_attributes(resource)}/>"
+            start = f'{pad}<outline text="{attribute(node.title)}"'
         except ExportError as error:
-            raise ExportError(f"opml: resource {resource.id}: {error}") from None
-    for child in children:
-        yield from folder_lines(catalog, child, depth + 1)
-    yield f"{pad}</outline>"
+            raise ExportError(f"opml: collection {node.id}: {error}") from None
+        if not node.child_ids and not node.resource_ids:
+            yield start + "/>"
+            continue
+        yield start + ">"
+        for resource in catalog.members(node):
+            try:
+                yield f"{pad}{INDENT}<outline {link_attributes(resource)}/>"
+            except ExportError as error:
+                raise ExportError(f"opml: resource {resource.id}: {error}") from None
+
+
+def indent(depth: int) -> str:
+    """The leading blanks of a line at ``depth``, capped at ``MAX_INDENT`` levels."""
+    return INDENT * min(depth, MAX_INDENT)
 
 
 def link_attributes(resource: Resource) -> str:
