@@ -286,7 +286,12 @@ def _package_fingerprint() -> str:
     return digest.hexdigest()
 
 
-_LOADING_LIBRARIES = ("yaml", "jsonschema", "jsonschema_rs")  # they decide what a catalog's files mean
+_LOADING_LIBRARIES = (
+    "yaml",
+    "yaml_rs",
+    "jsonschema",
+    "jsonschema_rs",
+)  # they decide what a catalog's files mean
 
 
 @cache

@@ -11,6 +11,7 @@ from typing import Any
 
 from .bundled import catalog_files
 from .errors import CatalogError, MlopsRefsError, Problem
+from .fastyaml import quick_load
 from .gcpause import gc_paused
 from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
 from .validation import isbn_is_valid, schema_problems, text_problems, url_problem
@@ -47,7 +48,11 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
             continue
         except OSError as exc:
             raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
-        doc, found = read_yaml(name, text, keep_text=False)
+        data = quick_load(text)  # a clean file is read quickly; any other by the careful reader
+        if data is not None:
+            doc, found = YamlDocument(name, data, None), []
+        else:
+            doc, found = read_yaml(name, text, keep_text=False)
         if found:  # a file with YAML problems is not checked further, so errors do not cascade
             problems.extend(found)
             continue

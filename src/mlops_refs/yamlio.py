@@ -27,6 +27,8 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
+# How a plain scalar's tag is decided, by its first character: PyYAML's YAML 1.1 table, dates left as text.
+IMPLICIT_RESOLVERS = _Loader.yaml_implicit_resolvers
 
 _SCALARS = {
     "tag:yaml.org,2002:str": lambda loader, node: node.value,

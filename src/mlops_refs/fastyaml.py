@@ -1,0 +1,115 @@
+"""The quick read of a clean catalog file: yaml-rs, used only where it must give the careful reader's data.
+
+yaml-rs parses YAML 1.2 in compiled code, about ten times faster than PyYAML builds the same data. The
+careful reader (``yamlio``) follows YAML 1.1 as PyYAML does and locates every problem. The two agree on
+most text; where they may not, the quick read declines and the careful one runs, so that every answer
+and every error message stays the careful reader's. It declines:
+
+- before parsing, on any text that holds a character PyYAML refuses or reads as a line break (tabs,
+  carriage returns, controls, U+0085, U+2028/9, a byte-order mark), a node property (an anchor ``&``,
+  alias ``*`` or tag ``!`` at the start of a token), a merge key ``<<``, a directive or document marker,
+  or a number written with a leading zero or ``0o`` (octal in YAML 1.1, decimal or ``0o`` in 1.2) after a
+  space, a colon, a bracket, or a comma that follows an opening bracket on its line;
+- on any parse error, duplicate key or root that is not a mapping;
+- after parsing, on any float, any value of another type than str/int/bool/None/list/dict, and any string
+  that PyYAML would have read as something else had it been written plain (``yes``, ``1_000``, ``1:20``,
+  ``~``, ``<<``): the quick read cannot tell whether it was quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .yamlio import IMPLICIT_RESOLVERS
+
+try:
+    import yaml_rs
+except ImportError:  # pragma: no cover - the careful reader then reads everything
+    yaml_rs = None
+
+_DUPLICATES_ARE_ERRORS = yaml_rs.DuplicateKeyPolicy.Error if yaml_rs is not None else None
+
+# Searches over the text for what sends a file to the careful reader; each starts with one character class,
+# which the regular expression engine scans for quickly.
+_REFUSED_CHARACTER = re.compile(  # what PyYAML refuses or reads as a line break, and a byte-order mark
+    r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_PROPERTY_OR_ZERO = re.compile(  # an anchor, alias or tag; a number with a leading zero or 0o
+    r"[\s\[\]{}:](?:[&*!]\S|[-+]?0[0-9oO_])"
+)
+_DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.|%)")
+_AFTER_COMMA = re.compile(r",(?:[&*!]\S|[-+]?0[0-9oO_])")  # the same in a flow collection: `[1,017]`
+_OPEN_FLOW = re.compile(r"[\[{][^\]}]*$")  # a bracket still open at the end of the text before
+
+
+def _risky(text: str) -> bool:
+    """Whether ``text`` holds something the quick read may read otherwise than the careful reader."""
+    if text.startswith(("---", "...", "%", "&", "*", "!", "0", "-0", "+0")) or "<<" in text:
+        return True
+    if _REFUSED_CHARACTER.search(text) or _PROPERTY_OR_ZERO.search(text) or _DOCUMENT_MARKER.search(text):
+        return True
+    for comma in _AFTER_COMMA.finditer(text):  # rare: a comma in prose, "581,012"
+        line_start = text.rfind("\n", 0, comma.start()) + 1
+        if _OPEN_FLOW.search(text, line_start, comma.start()):
+            return True
+    return False
+
+
+_NOT_STR = {  # first character -> one pattern of PyYAML's resolvers other than str for it
+    first: re.compile(
+        "|".join(f"(?:{rx.pattern})" for tag, rx in resolvers if tag != "tag:yaml.org,2002:str"), re.VERBOSE
+    )
+    for first, resolvers in IMPLICIT_RESOLVERS.items()
+}
+
+
+def quick_load(text: str) -> Any:
+    """The data of ``text`` when the quick read can promise the careful reader's; ``None`` otherwise.
+
+    ``None`` also stands for a text the quick read declines as empty: the careful reader decides.
+    """
+    if yaml_rs is None or _risky(text):
+        return None
+    try:
+        data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_DUPLICATES_ARE_ERRORS)
+    except Exception:  # any error of the parser: the careful reader finds and words it
+        return None
+    if not isinstance(data, dict) or _declines(data):
+        return None
+    return data
+
+
+def _declines(root: dict[str, Any]) -> bool:
+    """Whether some value in ``root`` may differ from what the careful reader builds; iterative."""
+    pending: list[Any] = [root]
+    while pending:
+        value = pending.pop()
+        kind = type(value)
+        if kind is dict:
+            for key in value:
+                if type(key) is not str or _plain_is_not_str(key):
+                    return True
+            pending.extend(value.values())
+        elif kind is list:
+            pending.extend(value)
+        elif kind is str:
+            if _plain_is_not_str(value) and not _quoted(value):
+                return True
+        elif kind is not int and kind is not bool and value is not None:
+            return True  # floats (1e3 is a string in YAML 1.1), and whatever else the parser made
+    return False
+
+
+def _quoted(text: str) -> bool:
+    """Whether yaml-rs would not give ``text`` for it written plain: then it was quoted (a string to both)."""
+    try:
+        return yaml_rs.loads(text, parse_datetime=False) != text
+    except Exception:  # not even a plain scalar on its own
+        return True
+
+
+def _plain_is_not_str(text: str) -> bool:
+    """Whether PyYAML's implicit resolvers would give ``text``, written plain, another tag than str."""
+    pattern = _NOT_STR.get(text[:1])
+    return pattern is not None and pattern.match(text) is not None

@@ -1,0 +1,164 @@
+"""The quick YAML read gives the careful reader's data, or declines; every catalog error stays the same."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlops_refs import fastyaml, load_catalog
+from mlops_refs.bundled import catalog_files
+from mlops_refs.errors import CatalogError
+from mlops_refs.yamlio import read_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+SEEDS = (1, 2, 3)
+
+# Texts on which YAML 1.1 (PyYAML, the careful reader) and YAML 1.2 (yaml-rs) disagree, or that the
+# careful reader refuses: the quick read must decline each, or give the careful reader's data.
+TRICKY = {
+    "yes": "a: yes\n",
+    "on": "a: on\n",
+    "quoted yes": 'a: "yes"\n',
+    "octal": "a: 017\n",
+    "octal in flow": "a: [1,017]\n",
+    "alias in flow": "a: [1,&x 2, *x]\n",
+    "0o": "a: 0o17\n",
+    "underscores": "a: 1_000\n",
+    "base 60": "a: 1:20\n",
+    "quoted date": 'a: "2026-01-15"\n',
+    "plain date": "a: 2026-01-15\n",
+    "1e3": "a: 1e3\n",
+    "quoted float": 'a: "1.0"\n',
+    "inf": "a: .inf\n",
+    "null": "a: ~\n",
+    "empty": "a:\n",
+    "quoted empty": 'a: ""\n',
+    "int key": "1: a\n",
+    "yes key": "yes: a\n",
+    "duplicate": "a: 1\na: 2\n",
+    "alias": "a: &x 1\nb: *x\n",
+    "tag": "a: !foo 1\n",
+    "str tag": "a: !!str 1\n",
+    "merge": "a: {b: 1}\nc:\n  <<: {b: 2}\n",
+    "two documents": "a: 1\n---\nb: 2\n",
+    "escaped control": 'a: "x\\x07"\n',
+    "raw control": "a: x\x07\n",
+    "tab": "a:\tb\n",
+    "carriage return": "a: b\r\nc: d\r\n",
+    "byte-order mark": "\ufeffa: 1\n",
+    "line separator": "a: x\u2028y\n",
+    "next line escape": 'a: "x\\N"\n',
+    "escapes": 'a: "\\u00e9\\t\\\\ \\/ \\""\n',
+    "folded": "a: >-\n  p\n  q\n\n  r\nb: |\n  x\n   y\n",
+    "plain multi-line": "a: one\n  two\n\n  three\n",
+    "single quotes": "a: 'it''s'\n",
+    "flow": "a: {b: [1, two, 'three'], c: null}\n",
+    "list root": "- a\n- b\n",
+    "scalar root": "just text\n",
+    "comment only": "# nothing\n",
+    "syntax error": "a: [1, 2\n",
+}
+
+
+def careful(text: str) -> object:
+    """The careful reader's data, or the marker of its problems."""
+    doc, problems = read_yaml("f.yaml", text)
+    return ("problems", [p.message for p in problems]) if problems else doc.data
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Catalog folders written by the benchmark's generator, one per seed."""
+    folders = []
+    for seed in SEEDS:
+        out = tmp_path_factory.mktemp(f"seed{seed}")
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--size", "300", "--seed", str(seed)]
+        subprocess.run([*cmd, "--per-file", "100", "--out", str(out)], check=True, capture_output=True)
+        folders.append(out)
+    return folders
+
+
+def catalog_texts(generated: list[Path]) -> list[tuple[str, str]]:
+    """(name, text) of every catalog file the tests and the bundled catalog hold, and of the generated ones."""
+    files = [*catalog_files(None), *sorted(FIXTURES.rglob("*.yaml"))]
+    for folder in generated:
+        files += catalog_files(folder)
+    return [(str(f), f.read_text(encoding="utf-8")) for f in files]
+
+
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_tricky_text_is_declined_or_read_alike(name: str) -> None:
+    text = TRICKY[name]
+    quick = fastyaml.quick_load(text)
+    assert quick is None or quick == careful(text), name
+
+
+def test_tricky_texts_that_must_be_declined_are() -> None:
+    must_decline = [n for n, t in TRICKY.items() if careful(t) != yaml_12(t)]
+    assert {"yes", "octal", "octal in flow", "0o", "1e3", "duplicate", "alias", "tag", "merge"} <= set(
+        must_decline
+    )
+    assert [n for n in must_decline if fastyaml.quick_load(TRICKY[n]) is not None] == []
+
+
+def yaml_12(text: str) -> object:
+    """What yaml-rs alone makes of ``text`` (its error's name when it refuses it)."""
+    try:
+        return fastyaml.yaml_rs.loads(text, parse_datetime=False)
+    except Exception as exc:
+        return type(exc).__name__
+
+
+def test_every_catalog_file_reads_alike_and_quickly(generated: list[Path]) -> None:
+    declined = []
+    for name, text in catalog_texts(generated):
+        quick = fastyaml.quick_load(text)
+        if quick is None:
+            declined.append(name)
+        else:
+            assert quick == careful(text), name
+    # the bundled and generated catalogs are clean: the quick read takes every file of them
+    assert [name for name in declined if "fixtures" not in name] == []
+
+
+def test_catalogs_load_the_same_by_either_reader(
+    generated: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = [None, FIXTURES / "good", FIXTURES / "evil", *generated]
+    quick = [load_catalog(path) for path in paths]
+    monkeypatch.setattr(fastyaml, "yaml_rs", None)
+    assert [load_catalog(path) for path in paths] == quick
+
+
+BAD = sorted([*FIXTURES.glob("bad/*.yaml"), *FIXTURES.glob("hostile/*.yaml")])
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
+def test_bad_catalogs_get_the_same_messages_by_either_reader(path: Path) -> None:
+    with pytest.raises(CatalogError) as quick:
+        load_catalog(path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fastyaml, "yaml_rs", None)
+        with pytest.raises(CatalogError) as slow:
+            load_catalog(path)
+    assert str(quick.value) == str(slow.value)
+
+
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_tricky_catalogs_get_the_same_answer_by_either_reader(name: str, tmp_path: Path) -> None:
+    file = tmp_path / "c.yaml"
+    file.write_text("collections: []\nresources: []\nextra:\n  " + TRICKY[name].replace("\n", "\n  "))
+    answers = []
+    for off in (False, True):
+        with pytest.MonkeyPatch.context() as mp:
+            if off:
+                mp.setattr(fastyaml, "yaml_rs", None)
+            try:
+                answers.append(repr(load_catalog(file)))
+            except CatalogError as exc:
+                answers.append(str(exc))
+    assert answers[0] == answers[1]
