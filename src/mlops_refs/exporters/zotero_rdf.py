@@ -151,7 +151,8 @@ def item_markup(resource: Resource, n: int) -> str:
     if resource.note:
         out.append(f'{PAD[2]}<dcterms:isReferencedBy rdf:resource="#note_{n}"/>')
     out += [leaf(2, "dc:subject", tag) for tag in resource.tags]
-    out.append(URL.format(text(resource.url)))
+    if resource.link:
+        out.append(URL.format(text(resource.link)))
     out += [leaf(2, "dc:identifier", identifier) for identifier in identifiers]
     if not container_tag:
         number = resource.number or (
@@ -162,6 +163,8 @@ def item_markup(resource: Resource, n: int) -> str:
                 out.append(leaf(2, tag, value))
     if resource.pages:
         out.append(leaf(2, "bib:pages", resource.pages))
+    if resource.edition:
+        out.append(leaf(2, "prism:edition", resource.edition))
     if resource.issued:
         out.append(leaf(2, "dc:date", resource.issued.iso()))
     extra = extra_lines(resource)
@@ -174,8 +177,8 @@ def item_markup(resource: Resource, n: int) -> str:
     if resource.language and zotero_type not in NO_LANGUAGE_FIELD:
         out.append(leaf(2, "z:language", resource.language))
     out.append(leaf(2, "z:citationKey", resource.id))
-    if resource.summary:
-        out.append(leaf(2, "dcterms:abstract", resource.summary))
+    if resource.abstract or resource.summary:
+        out.append(leaf(2, "dcterms:abstract", resource.abstract or resource.summary))
     out += [leaf(2, "dc:title", resource.title), f"{PAD[1]}</{node_tag}>"]
     if resource.note:
         out += [f'{PAD[1]}<bib:Memo rdf:about="#note_{n}">', leaf(2, "rdf:value", note_html(resource.note))]
@@ -235,6 +238,11 @@ def extra_lines(resource: Resource) -> list[str]:
         )
     if resource.accessed and not resource.issued:
         lines.append(f"Accessed: {resource.accessed.iso()}")
+    labelled = (("PMID", resource.pmid), ("PMCID", resource.pmcid), ("ISSN", resource.issn))
+    lines += [f"{label}: {value}" for label, value in labelled if value]
+    if resource.original_date:
+        lines.append(f"original-date: {resource.original_date.iso()}")
+    lines += [f"{name}: {value}" for name, value in resource.extra if "\n" not in value]
     return lines
 
 

@@ -1,0 +1,543 @@
+"""Reading Zotero RDF (Zotero's "Zotero RDF" export) as Zotero's own RDF.js importer reads it.
+
+lxml with an index of ``rdf:about`` nodes, not an RDF graph library (rdflib refuses real exports with
+attachments). Items are nodes with ``z:itemType``; containers (journal, book, website, series) are nested or
+referenced by ``rdf:resource``; ``z:Collection`` + ``dcterms:hasPart`` give the collection tree (walked with an
+explicit stack); ``bib:Memo`` nodes linked by ``dcterms:isReferencedBy`` are the item's notes; Zotero's Extra
+field (``dc:description``) lines such as ``PMID: ...`` or ``arXiv: ...`` become the fields they name.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any, ClassVar
+
+from lxml import etree
+
+from ..model import Catalog, PartialDate, Person
+from .base import NotThisFormatError, Report
+from .builder import MAX_DEPTH, CatalogBuilder
+from .xmlread import local, parse
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+Z = "http://www.zotero.org/namespaces/export#"
+BIBO = "http://purl.org/ontology/bibo/"
+ABOUT, NODE_ID, RESOURCE = f"{{{RDF}}}about", f"{{{RDF}}}nodeID", f"{{{RDF}}}resource"
+
+#: Resource and collection fields Zotero RDF cannot carry. A summary arrives as the abstract (one field).
+LOST_FIELDS: frozenset[str] = frozenset(
+    {"summary", "aliases", "added", "collection.kind", "collection.summary", "collection.url"}
+)
+
+#: Zotero item type -> ours; anything else is a "document" with a report line.
+TYPES: dict[str, str] = {
+    "journalArticle": "journal-article",
+    "conferencePaper": "conference-paper",
+    "preprint": "preprint",
+    "report": "report",
+    "book": "book",
+    "bookSection": "chapter",
+    "thesis": "thesis",
+    "computerProgram": "software",
+    "webpage": "webpage",
+    "blogPost": "blog-post",
+    "forumPost": "blog-post",
+    "newspaperArticle": "news-article",
+    "magazineArticle": "magazine-article",
+    "videoRecording": "video",
+    "film": "video",
+    "tvBroadcast": "video",
+    "dataset": "dataset",
+    "encyclopediaArticle": "encyclopedia-entry",
+    "dictionaryEntry": "encyclopedia-entry",
+    "manuscript": "manuscript",
+    "presentation": "presentation",
+    "patent": "patent",
+    "standard": "standard",
+    "statute": "legal",
+    "case": "legal",
+    "bill": "legal",
+    "hearing": "legal",
+    "audioRecording": "audio",
+    "podcast": "audio",
+    "radioBroadcast": "audio",
+    "artwork": "image",
+    "map": "map",
+    "interview": "interview",
+    "letter": "letter",
+    "email": "letter",
+    "document": "document",
+    "instantMessage": "document",
+}
+#: Creator elements -> our role; the first group names each type's primary creator.
+CREATOR_ROLES = {
+    **dict.fromkeys(
+        ("authors", "programmers", "directors", "artists", "performers", "podcasters", "presenters",
+         "inventors", "interviewees", "cartographers", "sponsors", "composers"),
+        "authors",
+    ),
+    "editors": "editors",
+    "translators": "translators",
+}  # fmt: skip
+NUMBER_TYPES = frozenset({"report", "preprint", "patent", "standard", "legal"})
+INSTITUTION_TYPES = frozenset({"report", "thesis"})
+#: Extra-field line names (lower case) -> our field.
+EXTRA_FIELDS = {"pmid": "pmid", "pmcid": "pmcid", "doi": "doi", "issn": "issn", "isbn": "isbn"}
+#: Zotero fields read into ``extra`` under Zotero's field names.
+EXTRA_ELEMENTS = {
+    "shortTitle": "shortTitle",
+    "libraryCatalog": "libraryCatalog",
+    "rights": "rights",
+    "archive": "archive",
+    "coverage": "archiveLocation",
+    "numPages": "numPages",
+    "type": "type",
+    "medium": "medium",
+    "system": "system",
+    "alternative": "journalAbbreviation",
+    "callNumber": "callNumber",
+}
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_ISO = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_MONTH_YEAR = re.compile(r"(\d{1,2})/(\d{4})")
+_MONTHS = {m.lower(): n for n, m in enumerate(calendar.month_name) if m} | {
+    m.lower(): n for n, m in enumerate(calendar.month_abbr) if m
+}
+_WORDY = re.compile(r"([A-Za-z]+)\.?(?: (\d{1,2}))?,? (\d{4})")
+_EXTRA_LINE = re.compile(r"([A-Za-z][A-Za-z -]{0,40}):\s*(.*)")
+_ARXIV = re.compile(r"arXiv:\s*(\S+)(?:\s+\[([^\]]+)\])?")
+
+
+@dataclass
+class _Item:
+    node: etree._Element
+    about: str
+    collections: list[str] = field(default_factory=list)
+
+
+class ZoteroRdfReader:
+    """Zotero RDF: items, creators, containers, tags, notes and the collection tree."""
+
+    name: ClassVar[str] = "zotero-rdf"
+    extensions: ClassVar[tuple[str, ...]] = (".rdf",)
+
+    def sniff(self, head: str) -> bool:
+        """True for RDF/XML that uses Zotero's namespace."""
+        return "<rdf:RDF" in head and "zotero.org/namespaces/export" in head
+
+    def read(self, data: bytes, report: Report) -> Catalog:
+        """Items and collections of a Zotero RDF file; NotThisFormatError for other RDF (Bibliontology...)."""
+        report.format = report.format or self.name
+        root = parse(data, report)
+        if local(root) != "RDF" or root.tag.split("}")[0] != "{" + RDF:
+            raise NotThisFormatError(f"{report.file}: the root element is not rdf:RDF")
+        nodes = list(root)
+        index = {node.get(ABOUT) or node.get(NODE_ID): node for node in nodes}
+        index.pop(None, None)
+        items = [node for node in nodes if node.find(f"{{{Z}}}itemType") is not None]
+        collections = [node for node in nodes if node.tag == f"{{{Z}}}Collection"]
+        if not items and not collections:
+            if any(str(e.tag).startswith("{" + BIBO) for e in root.iter()):
+                why = "Bibliontology RDF (bibo:), not Zotero RDF; export it from Zotero as Zotero RDF"
+            else:
+                why = "RDF with no Zotero items (z:itemType) or collections"
+            raise NotThisFormatError(f"{report.file}: {why}")
+        return _Reading(report, index).run(nodes, items, collections)
+
+
+class _Reading:
+    """One read: the node index, the builder and what items belong to which collection."""
+
+    def __init__(self, report: Report, index: dict[str, etree._Element]) -> None:
+        self.report = report
+        self.index = index
+        self.builder = CatalogBuilder(report)
+
+    def run(
+        self, nodes: list[etree._Element], items: list[etree._Element], collections: list[etree._Element]
+    ) -> Catalog:
+        """Folders first (so memberships are known), then every item in file order."""
+        linked = {
+            link.get(RESOURCE)
+            for node in items
+            for link in node.findall("{http://purl.org/rss/1.0/modules/link/}link")
+        }
+        referenced_notes = {
+            ref.get(RESOURCE)
+            for node in items
+            for ref in node.findall("{http://purl.org/dc/terms/}isReferencedBy")
+        }
+        memberships = self._collections(collections)
+        for node in items:
+            about = node.get(ABOUT) or node.get(NODE_ID) or ""
+            item_type = (node.findtext(f"{{{Z}}}itemType") or "").strip()
+            if item_type == "attachment" and about in linked:
+                title = (node.findtext("{http://purl.org/dc/elements/1.1/}title") or "").strip()
+                self.report.add(
+                    node.sourceline, "attachment", f"attachment {title!r} not kept (a file or link)"
+                )
+                continue
+            if item_type == "note":
+                self.report.add(
+                    node.sourceline, "note", "standalone note not kept (no record type for notes)"
+                )
+                continue
+            fields, key = self._item(node, item_type)
+            where = memberships.get(about, [])
+            rid = self.builder.add(
+                fields, node.sourceline, where[0] if where else None, key=key, identity=about
+            )
+            for cid in where[1:]:
+                self.builder.file_into(rid, cid)
+        for node in nodes:
+            about = node.get(ABOUT)
+            if node.tag == "{http://purl.org/net/biblio#}Memo" and about not in referenced_notes:
+                words = " ".join(_html_text(node.findtext(f"{{{RDF}}}value") or "").split()[:8])
+                self.report.add(node.sourceline, "note", f"standalone note {words!r} not kept")
+        return self.builder.build()
+
+    # -- collections
+    def _collections(self, collections: list[etree._Element]) -> dict[str, list[str]]:
+        """Build the collection tree with an explicit stack; return item about -> collection ids."""
+        by_about = {c.get(ABOUT): c for c in collections}
+        children = {part for c in collections for part in _parts(c) if part in by_about}
+        memberships: dict[str, list[str]] = {}
+        done: set[str | None] = set()
+        stack: list[tuple[etree._Element, str | None, int]] = [
+            (c, None, 1) for c in reversed(collections) if c.get(ABOUT) not in children
+        ]
+        leftovers = iter(collections)  # collections only reachable through a loop start their own tree
+        while stack or any(c.get(ABOUT) not in done and not stack.append((c, None, 1)) for c in leftovers):
+            node, parent, depth = stack.pop()
+            about = node.get(ABOUT)
+            if about in done:
+                self.report.add(
+                    node.sourceline, "collection", "collection met twice (a loop); kept once", "changed"
+                )
+                continue
+            done.add(about)
+            title = (node.findtext("{http://purl.org/dc/elements/1.1/}title") or "").strip()
+            cid = parent if depth > MAX_DEPTH and parent else self.builder.folder(title, parent)
+            subcollections = []
+            for part in _parts(node):
+                if part in by_about:
+                    subcollections.append(by_about[part])
+                elif part in self.index:
+                    memberships.setdefault(part, [])
+                    if cid not in memberships[part]:
+                        memberships[part].append(cid)
+                else:
+                    message = f"collection {title!r} lists {part!r}, which is not in the file"
+                    self.report.add(node.sourceline, "hasPart", message)
+            stack.extend((child, cid, depth + 1) for child in reversed(subcollections))
+        return memberships
+
+    # -- one item
+    def _item(self, node: etree._Element, item_type: str) -> tuple[dict[str, Any], str | None]:
+        """An item's Resource fields and its citation key (if it carries one)."""
+        line = node.sourceline
+        our_type = TYPES.get(item_type)
+        if our_type is None:
+            what = repr(item_type) if item_type else "missing"
+            self.report.add(
+                line, "itemType", f"item type {what} has no match here; read as document", "guessed"
+            )
+            our_type = "document"
+        fields: dict[str, Any] = {"type": our_type}
+        extra: list[tuple[str, str]] = []
+        people: dict[str, list[Person]] = {}
+        tags: list[str] = []
+        notes: list[str] = []
+        key = None
+        for child in node:
+            name, namespace = local(child), str(child.tag)[1:].split("}")[0]
+            text = (child.text or "").strip()
+            if namespace == Z and name == "itemType":
+                continue
+            if name == "title" and text:
+                fields.setdefault("title", text)
+            elif name in CREATOR_ROLES or (name.endswith("s") and namespace == Z and _has_people(child)):
+                role = CREATOR_ROLES.get(name)
+                found = _people(child, self.index)
+                if role is None:
+                    extra += [(name[:-1], _name_text(p)) for p in found]
+                else:
+                    people.setdefault(role, []).extend(found)
+            elif name == "isPartOf":
+                self._container(child, fields, extra, line)
+            elif name == "publisher":
+                self._publisher(child, fields, our_type)
+            elif name == "subject":
+                tag = text or (child.findtext(f".//{{{RDF}}}value") or "").strip()
+                if tag:
+                    tags.append(tag)
+            elif name == "identifier":
+                self._identifier(child, text, fields, extra)
+            elif name == "isReferencedBy":
+                memo = self.index.get(child.get(RESOURCE) or "")
+                if memo is not None:
+                    notes.append(_html_text(memo.findtext(f"{{{RDF}}}value") or ""))
+            elif name == "link":
+                continue  # an attachment, reported where it stands
+            elif name == "volume" and text:
+                fields["volume"] = text
+            elif name == "number" and text:
+                self._number(text, fields)
+            elif name == "pages" and text:
+                fields["pages"] = text
+            elif name == "edition" and text:
+                fields["edition"] = text
+            elif name == "date" and text:
+                self._date(text, fields, extra, line)
+            elif name == "dateSubmitted" and text:
+                accessed = _partial_date(text)
+                if accessed is not None:
+                    fields["accessed"] = accessed
+            elif name == "description" and text:
+                self._extra_field(child.text or "", fields, extra)
+            elif name == "abstract" and text:
+                fields["abstract"] = child.text.strip()  # type: ignore[union-attr]
+            elif name == "language" and text:
+                fields["language"] = text
+            elif name == "citationKey" and text:
+                key = text
+            elif name in EXTRA_ELEMENTS and text:
+                extra.append((EXTRA_ELEMENTS[name], text))
+            elif name == "presentedAt":
+                conference = (child.findtext(".//{http://purl.org/dc/elements/1.1/}title") or "").strip()
+                if conference:
+                    extra.append(("conferenceName", conference))
+            elif text or len(child):
+                self.report.add(line, f"{child.prefix}:{name}", "not kept (no field for it)")
+        if our_type == "video" and "libraryCatalog" in dict(extra) and "container" not in fields:
+            fields["container"] = _take(extra, "libraryCatalog")
+        if our_type == "software" and "system" in dict(extra) and "container" not in fields:
+            fields["container"] = _take(extra, "system")
+        key = _take(extra, "Citation Key") or key
+        if "title" not in fields:
+            self.report.add(line, "title", "item has no title; '(untitled)' is its title", "guessed")
+            fields["title"] = "(untitled)"
+        for role, found in people.items():
+            fields[role] = tuple(found)
+        if tags:
+            fields["tags"] = tags
+        if notes:
+            fields["note"] = "\n\n".join(n for n in notes if n)
+        if extra:
+            fields["extra"] = tuple(extra)
+        return fields, key
+
+    def _container(
+        self, element: etree._Element, fields: dict[str, Any], extra: list, line: int | None
+    ) -> None:
+        """Journal, book, website or series of an item, nested or referenced (bounded: three levels)."""
+        pending = [(element, 0)]
+        while pending:
+            holder, level = pending.pop()
+            target = self.index.get(holder.get(RESOURCE) or "")
+            nodes = [target] if target is not None else list(holder)
+            for node in nodes:
+                title = (node.findtext("{http://purl.org/dc/elements/1.1/}title") or "").strip()
+                alternative = (node.findtext("{http://purl.org/dc/terms/}alternative") or "").strip()
+                if local(node) == "Series":
+                    if title or alternative:
+                        fields.setdefault("series", title or alternative)
+                    if title and alternative:
+                        extra.append(("seriesTitle", alternative))
+                    number = (
+                        node.findtext("{http://prismstandard.org/namespaces/1.2/basic/}number") or ""
+                    ).strip()
+                    if number:
+                        extra.append(("seriesNumber", number))
+                    continue
+                if title:
+                    fields.setdefault("container", title)
+                if alternative:
+                    extra.append(("journalAbbreviation", alternative))
+                for tag, name in (("volume", "volume"), ("number", "issue")):
+                    value = (
+                        node.findtext(f"{{http://prismstandard.org/namespaces/1.2/basic/}}{tag}") or ""
+                    ).strip()
+                    if value:
+                        fields.setdefault(name, value)
+                for ident in node.findall("{http://purl.org/dc/elements/1.1/}identifier"):
+                    self._identifier(ident, (ident.text or "").strip(), fields, extra)
+                if level < 3:
+                    pending += [
+                        (part, level + 1) for part in node.findall("{http://purl.org/dc/terms/}isPartOf")
+                    ]
+
+    def _publisher(self, element: etree._Element, fields: dict[str, Any], our_type: str) -> None:
+        name = (element.findtext(".//{http://xmlns.com/foaf/0.1/}name") or element.text or "").strip()
+        place = (element.findtext(".//{http://nwalsh.com/rdf/vCard#}locality") or "").strip()
+        if name:
+            if our_type in INSTITUTION_TYPES:
+                fields["institution"] = name
+            elif our_type == "preprint":
+                fields["container"] = name
+            else:
+                fields["publisher"] = name
+        if place:
+            fields["place"] = place
+
+    def _identifier(self, element: etree._Element, text: str, fields: dict[str, Any], extra: list) -> None:
+        uri = (element.findtext(f".//{{{RDF}}}value") or "").strip()
+        if uri:
+            if "url" not in fields:
+                fields["url"] = uri
+            else:
+                extra.append(("url", uri))
+            return
+        label, _, value = text.partition(" ")
+        target = {"DOI": "doi", "ISBN": "isbn", "ISSN": "issn"}.get(label)
+        if target and value.strip():
+            fields.setdefault(target, value.strip())
+        elif text:
+            extra.append(("identifier", text))
+
+    def _number(self, text: str, fields: dict[str, Any]) -> None:
+        arxiv = _ARXIV.fullmatch(text)
+        if fields["type"] == "preprint" and arxiv:
+            fields["arxiv"] = arxiv.group(1)
+        elif fields["type"] in NUMBER_TYPES:
+            fields["number"] = text
+        else:
+            fields.setdefault("issue", text)
+
+    def _date(self, text: str, fields: dict[str, Any], extra: list, line: int | None) -> None:
+        date = _partial_date(text)
+        wordy = _WORDY.fullmatch(text)
+        if date is None and wordy is not None and wordy.group(1).lower() in _MONTHS:
+            day = int(wordy.group(2)) if wordy.group(2) and 1 <= int(wordy.group(2)) <= 31 else None
+            date = PartialDate(int(wordy.group(3)), _MONTHS[wordy.group(1).lower()], day)
+        if date is None:
+            found = _MONTH_YEAR.fullmatch(text) or _YEAR.search(text)
+            if found is not None and found.re is _MONTH_YEAR and 1 <= int(found.group(1)) <= 12:
+                date = PartialDate(int(found.group(2)), int(found.group(1)))
+            elif found is not None and found.re is _YEAR:
+                date = PartialDate(int(found.group(1)))
+            if date is not None:
+                self.report.add(line, "dc:date", f"{text!r} read as {date.iso()}", "changed")
+            else:
+                self.report.add(line, "dc:date", f"{text!r} is not a date; kept in extra", "changed")
+                extra.append(("date", text))
+                return
+        fields["issued"] = date
+
+    def _extra_field(self, text: str, fields: dict[str, Any], extra: list) -> None:
+        """Zotero's Extra: known 'Name: value' lines become fields, the others stay as extra pairs."""
+        for raw in text.splitlines():
+            line = raw.strip()
+            if not line:
+                continue
+            arxiv = _ARXIV.fullmatch(line)
+            named = _EXTRA_LINE.fullmatch(line)
+            if arxiv and "arxiv" not in fields:
+                fields["arxiv"] = arxiv.group(1)
+                if arxiv.group(2):
+                    fields["arxiv_class"] = arxiv.group(2)
+            elif named and named.group(1).lower() == "accessed" and _partial_date(named.group(2)):
+                fields["accessed"] = _partial_date(named.group(2))
+            elif named and named.group(1).lower() == "original-date" and _partial_date(named.group(2)):
+                fields["original_date"] = _partial_date(named.group(2))
+            elif named and named.group(1).lower() in EXTRA_FIELDS and named.group(2):
+                fields.setdefault(EXTRA_FIELDS[named.group(1).lower()], named.group(2).strip())
+            elif named:
+                extra.append((named.group(1), named.group(2)))
+            else:
+                extra.append(("extra", line))
+
+
+def _parts(collection: etree._Element) -> list[str]:
+    return [
+        part.get(RESOURCE) or ""
+        for part in collection.findall("{http://purl.org/dc/terms/}hasPart")
+        if part.get(RESOURCE)
+    ]
+
+
+def _has_people(element: etree._Element) -> bool:
+    return element.find(".//{http://xmlns.com/foaf/0.1/}Person") is not None
+
+
+def _people(element: etree._Element, index: dict[str, etree._Element]) -> list[Person]:
+    """The people of one creator role, in order (``rdf:Seq/rdf:li/foaf:Person``, or referenced)."""
+    found = []
+    for li in element.iter(f"{{{RDF}}}li"):
+        person = li.find("{http://xmlns.com/foaf/0.1/}Person")
+        if person is None and li.get(RESOURCE) in index:
+            person = index[li.get(RESOURCE)]  # type: ignore[index]
+        if person is not None:
+            found.append(_person(person))
+    return found
+
+
+def _person(node: etree._Element) -> Person:
+    """A foaf:Person: surname (familyName) and givenName (older files: givenname); surname alone = literal."""
+    foaf = "{http://xmlns.com/foaf/0.1/}"
+    family = (node.findtext(f"{foaf}surname") or node.findtext(f"{foaf}familyName") or "").strip()
+    given = (node.findtext(f"{foaf}givenName") or node.findtext(f"{foaf}givenname") or "").strip()
+    if not given:
+        return Person(literal=family or "(anonymous)")
+    suffix = None
+    if ", " in given:
+        given, suffix = given.rsplit(", ", 1)
+    words = family.split()
+    lower = 0
+    while lower < len(words) - 1 and words[lower][:1].islower():
+        lower += 1
+    particle = " ".join(words[:lower]) or None
+    return Person(family=" ".join(words[lower:]), given=given or None, particle=particle, suffix=suffix)
+
+
+def _name_text(person: Person) -> str:
+    return person.literal or f"{person.full_family}, {person.given or ''}".rstrip(", ")
+
+
+def _take(extra: list[tuple[str, str]], name: str) -> str | None:
+    for n, (key, value) in enumerate(extra):
+        if key == name:
+            del extra[n]
+            return value
+    return None
+
+
+def _partial_date(text: str) -> PartialDate | None:
+    found = _ISO.match(text.strip())
+    if found is None or (found.end() < len(text.strip()) and text.strip()[found.end()] not in " T"):
+        return None
+    year, month, day = (int(g) if g else None for g in found.groups())
+    if month is not None and not 1 <= month <= 12:
+        return None
+    if day is not None and not 1 <= day <= 31:
+        day = None
+    return PartialDate(year, month, day)  # type: ignore[arg-type]
+
+
+class _TextOfHtml(HTMLParser):
+    """Zotero note HTML as plain text: paragraphs as blank lines, <br> as line breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag in ("p", "div", "li", "h1", "h2", "h3", "blockquote") and self.parts:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _html_text(html: str) -> str:
+    """The text of a Zotero note."""
+    parser = _TextOfHtml()
+    parser.feed(html)
+    parser.close()
+    paragraphs = "".join(parser.parts).split("\n\n")
+    return "\n\n".join(p.strip("\n") for p in paragraphs if p.strip())
