@@ -2,9 +2,9 @@
 
 lxml with an index of ``rdf:about`` nodes, not an RDF graph library (rdflib refuses real exports with
 attachments). Items are nodes with ``z:itemType``; containers (journal, book, website, series) are nested or
-referenced by ``rdf:resource``; ``z:Collection`` + ``dcterms:hasPart`` give the collection tree (walked with an
-explicit stack); ``bib:Memo`` nodes linked by ``dcterms:isReferencedBy`` are the item's notes; Zotero's Extra
-field (``dc:description``) lines such as ``PMID: ...`` or ``arXiv: ...`` become the fields they name.
+referenced by ``rdf:resource``; ``z:Collection`` + ``dcterms:hasPart`` give the collection tree (walked
+with an explicit stack); ``bib:Memo`` nodes linked by ``dcterms:isReferencedBy`` are the item's notes;
+Zotero's Extra field (``dc:description``) lines such as ``PMID: ...`` become the fields they name.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ _MONTHS = {m.lower(): n for n, m in enumerate(calendar.month_name) if m} | {
     m.lower(): n for n, m in enumerate(calendar.month_abbr) if m
 }
 _WORDY = re.compile(r"([A-Za-z]+)\.?(?: (\d{1,2}))?,? (\d{4})")
-_EXTRA_LINE = re.compile(r"([A-Za-z][A-Za-z -]{0,40}):\s*(.*)")
+_EXTRA_LINE = re.compile(r"([A-Za-z][\w -]{0,40}):(?:\s+(.*))?")
 _ARXIV = re.compile(r"arXiv:\s*(\S+)(?:\s+\[([^\]]+)\])?")
 
 
@@ -439,14 +439,14 @@ class _Reading:
                 fields["arxiv"] = arxiv.group(1)
                 if arxiv.group(2):
                     fields["arxiv_class"] = arxiv.group(2)
-            elif named and named.group(1).lower() == "accessed" and _partial_date(named.group(2)):
-                fields["accessed"] = _partial_date(named.group(2))
-            elif named and named.group(1).lower() == "original-date" and _partial_date(named.group(2)):
-                fields["original_date"] = _partial_date(named.group(2))
+            elif named and named.group(1).lower() == "accessed" and _partial_date(named.group(2) or ""):
+                fields["accessed"] = _partial_date(named.group(2) or "")
+            elif named and named.group(1).lower() == "original-date" and _partial_date(named.group(2) or ""):
+                fields["original_date"] = _partial_date(named.group(2) or "")
             elif named and named.group(1).lower() in EXTRA_FIELDS and named.group(2):
                 fields.setdefault(EXTRA_FIELDS[named.group(1).lower()], named.group(2).strip())
             elif named:
-                extra.append((named.group(1), named.group(2)))
+                extra.append((named.group(1), named.group(2) or ""))
             else:
                 extra.append(("extra", line))
 
