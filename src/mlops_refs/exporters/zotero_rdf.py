@@ -57,12 +57,35 @@ ZOTERO_TYPES: dict[str, tuple[str, str | None, str | None]] = {
     "news-article": ("newspaperArticle", "bib:Article", "bib:Newspaper"),
     "video": ("videoRecording", "bib:Recording", None),
     "dataset": ("dataset", None, None),
+    "magazine-article": ("magazineArticle", "bib:Article", "bib:Periodical"),
+    "encyclopedia-entry": ("encyclopediaArticle", None, "bib:Book"),
+    "proceedings": ("book", "bib:Book", None),
+    "manuscript": ("manuscript", "bib:Manuscript", None),
+    "presentation": ("presentation", "bib:ConferenceProceedings", None),
+    "patent": ("patent", "bib:Patent", None),
+    "standard": ("standard", None, None),
+    "legal": ("statute", "bib:Legislation", None),
+    "audio": ("audioRecording", "bib:Recording", None),
+    "image": ("artwork", "bib:Illustration", None),
+    "map": ("map", "bib:Image", None),
+    "interview": ("interview", "bib:Interview", None),
+    "letter": ("letter", "bib:Letter", None),
+    "document": ("document", None, None),
 }
 
 BATCH = 1000  # items rendered and written together
 
 # The importer reads bib:authors only for types whose creators include "author".
-AUTHOR_ROLE = {"computerProgram": "z:programmers", "videoRecording": "z:directors"}
+AUTHOR_ROLE = {
+    "computerProgram": "z:programmers",
+    "videoRecording": "z:directors",
+    "audioRecording": "z:performers",
+    "artwork": "z:artists",
+    "presentation": "z:presenters",
+    "patent": "z:inventors",
+    "map": "z:cartographers",
+    "interview": "z:interviewees",
+}
 NO_LANGUAGE_FIELD = {"computerProgram"}
 
 
@@ -142,17 +165,32 @@ def item_markup(resource: Resource, n: int) -> str:
         if container:
             out += [f"{PAD[2]}<dcterms:isPartOf>", f"{PAD[3]}<{container_tag}>", *container]
             out += [f"{PAD[3]}</{container_tag}>", f"{PAD[2]}</dcterms:isPartOf>"]
+    if resource.series:
+        out += [f"{PAD[2]}<dcterms:isPartOf>", f"{PAD[3]}<bib:Series>", leaf(4, "dc:title", resource.series)]
+        out += [f"{PAD[3]}</bib:Series>", f"{PAD[2]}</dcterms:isPartOf>"]
     organisation, platform = publisher_and_platform(resource, zotero_type, bool(container_tag))
-    if organisation:
+    if resource.place:
+        out += [f"{PAD[2]}<dc:publisher>", f"{PAD[3]}<foaf:Organization>", f"{PAD[4]}<vcard:adr>"]
+        out += [
+            f"{PAD[5]}<vcard:Address>",
+            leaf(6, "vcard:locality", resource.place),
+            f"{PAD[5]}</vcard:Address>",
+        ]
+        out.append(f"{PAD[4]}</vcard:adr>")
+        if organisation:
+            out.append(leaf(4, "foaf:name", organisation))
+        out += [f"{PAD[3]}</foaf:Organization>", f"{PAD[2]}</dc:publisher>"]
+    elif organisation:
         out.append(PUBLISHER.format(text(organisation)))
 
     add_creators(out, AUTHOR_ROLE.get(zotero_type, "bib:authors"), resource.authors)
     add_creators(out, "bib:editors", resource.editors)
+    add_creators(out, "z:translators", resource.translators)
     if resource.note:
         out.append(f'{PAD[2]}<dcterms:isReferencedBy rdf:resource="#note_{n}"/>')
     out += [leaf(2, "dc:subject", tag) for tag in resource.tags]
-    if resource.link:
-        out.append(URL.format(text(resource.link)))
+    if resource.url:
+        out.append(URL.format(text(resource.url)))
     out += [leaf(2, "dc:identifier", identifier) for identifier in identifiers]
     if not container_tag:
         number = resource.number or (

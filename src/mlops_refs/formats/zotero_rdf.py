@@ -25,6 +25,9 @@ from .xmlread import local, parse
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 Z = "http://www.zotero.org/namespaces/export#"
 BIBO = "http://purl.org/ontology/bibo/"
+LINK = "http://purl.org/rss/1.0/modules/link/"
+DC, DCTERMS = "{http://purl.org/dc/elements/1.1/}", "{http://purl.org/dc/terms/}"
+PRISM, FOAF = "{http://prismstandard.org/namespaces/1.2/basic/}", "{http://xmlns.com/foaf/0.1/}"
 ABOUT, NODE_ID, RESOURCE = f"{{{RDF}}}about", f"{{{RDF}}}nodeID", f"{{{RDF}}}resource"
 
 #: Resource and collection fields Zotero RDF cannot carry. A summary arrives as the abstract (one field).
@@ -86,20 +89,19 @@ NUMBER_TYPES = frozenset({"report", "preprint", "patent", "standard", "legal"})
 INSTITUTION_TYPES = frozenset({"report", "thesis"})
 #: Extra-field line names (lower case) -> our field.
 EXTRA_FIELDS = {"pmid": "pmid", "pmcid": "pmcid", "doi": "doi", "issn": "issn", "isbn": "isbn"}
-#: Zotero fields read into ``extra`` under Zotero's field names.
+#: Zotero fields the exporter writes outside the z: namespace, read into ``extra`` under Zotero's names;
+#: every other z:<field> element is read into ``extra`` under its own name (the exporter's catch-all).
 EXTRA_ELEMENTS = {
-    "shortTitle": "shortTitle",
-    "libraryCatalog": "libraryCatalog",
     "rights": "rights",
-    "archive": "archive",
     "coverage": "archiveLocation",
-    "numPages": "numPages",
     "type": "type",
     "medium": "medium",
-    "system": "system",
     "alternative": "journalAbbreviation",
-    "callNumber": "callNumber",
+    "issued": "issueDate",
+    "source": "source",
 }
+#: Read elsewhere (item type, attachments) or derived (Zotero's display title).
+IGNORED_ELEMENTS = frozenset({(Z, "itemType"), (Z, "displayTitle"), (RDF, "type"), (LINK, "link")})
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ISO = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _MONTH_YEAR = re.compile(r"(\d{1,2})/(\d{4})")
@@ -160,22 +162,16 @@ class _Reading:
         self, nodes: list[etree._Element], items: list[etree._Element], collections: list[etree._Element]
     ) -> Catalog:
         """Folders first (so memberships are known), then every item in file order."""
-        linked = {
-            link.get(RESOURCE)
-            for node in items
-            for link in node.findall("{http://purl.org/rss/1.0/modules/link/}link")
-        }
+        linked = {link.get(RESOURCE) for node in items for link in node.findall(f"{{{LINK}}}link")}
         referenced_notes = {
-            ref.get(RESOURCE)
-            for node in items
-            for ref in node.findall("{http://purl.org/dc/terms/}isReferencedBy")
+            ref.get(RESOURCE) for node in items for ref in node.findall(f"{DCTERMS}isReferencedBy")
         }
         memberships = self._collections(collections)
         for node in items:
             about = node.get(ABOUT) or node.get(NODE_ID) or ""
             item_type = (node.findtext(f"{{{Z}}}itemType") or "").strip()
             if item_type == "attachment" and about in linked:
-                title = (node.findtext("{http://purl.org/dc/elements/1.1/}title") or "").strip()
+                title = (node.findtext(f"{DC}title") or "").strip()
                 self.report.add(
                     node.sourceline, "attachment", f"attachment {title!r} not kept (a file or link)"
                 )
@@ -219,7 +215,7 @@ class _Reading:
                 )
                 continue
             done.add(about)
-            title = (node.findtext("{http://purl.org/dc/elements/1.1/}title") or "").strip()
+            title = (node.findtext(f"{DC}title") or "").strip()
             cid = parent if depth > MAX_DEPTH and parent else self.builder.folder(title, parent)
             subcollections = []
             for part in _parts(node):
@@ -255,7 +251,7 @@ class _Reading:
         for child in node:
             name, namespace = local(child), str(child.tag)[1:].split("}")[0]
             text = (child.text or "").strip()
-            if namespace == Z and name == "itemType":
+            if (namespace, name) in IGNORED_ELEMENTS:
                 continue
             if name == "title" and text:
                 fields.setdefault("title", text)
@@ -271,17 +267,17 @@ class _Reading:
             elif name == "publisher":
                 self._publisher(child, fields, our_type)
             elif name == "subject":
-                tag = text or (child.findtext(f".//{{{RDF}}}value") or "").strip()
-                if tag:
-                    tags.append(tag)
+                value = text or (child.findtext(f".//{{{RDF}}}value") or "").strip()
+                if child.find(f"{DCTERMS}LCC") is not None:
+                    extra.append(("callNumber", value))
+                elif value:
+                    tags.append(value)
             elif name == "identifier":
                 self._identifier(child, text, fields, extra)
             elif name == "isReferencedBy":
                 memo = self.index.get(child.get(RESOURCE) or "")
                 if memo is not None:
                     notes.append(_html_text(memo.findtext(f"{{{RDF}}}value") or ""))
-            elif name == "link":
-                continue  # an attachment, reported where it stands
             elif name == "volume" and text:
                 fields["volume"] = text
             elif name == "number" and text:
@@ -304,10 +300,12 @@ class _Reading:
                 fields["language"] = text
             elif name == "citationKey" and text:
                 key = text
-            elif name in EXTRA_ELEMENTS and text:
+            elif name in EXTRA_ELEMENTS and text and namespace != Z:
                 extra.append((EXTRA_ELEMENTS[name], text))
+            elif namespace == Z and text and not len(child):
+                extra.append((name, text))
             elif name == "presentedAt":
-                conference = (child.findtext(".//{http://purl.org/dc/elements/1.1/}title") or "").strip()
+                conference = (child.findtext(f".//{DC}title") or "").strip()
                 if conference:
                     extra.append(("conferenceName", conference))
             elif text or len(child):
@@ -340,38 +338,30 @@ class _Reading:
             target = self.index.get(holder.get(RESOURCE) or "")
             nodes = [target] if target is not None else list(holder)
             for node in nodes:
-                title = (node.findtext("{http://purl.org/dc/elements/1.1/}title") or "").strip()
-                alternative = (node.findtext("{http://purl.org/dc/terms/}alternative") or "").strip()
+                title = (node.findtext(f"{DC}title") or "").strip()
+                alternative = (node.findtext(f"{DCTERMS}alternative") or "").strip()
                 if local(node) == "Series":
-                    if title or alternative:
-                        fields.setdefault("series", title or alternative)
-                    if title and alternative:
-                        extra.append(("seriesTitle", alternative))
-                    number = (
-                        node.findtext("{http://prismstandard.org/namespaces/1.2/basic/}number") or ""
-                    ).strip()
-                    if number:
-                        extra.append(("seriesNumber", number))
+                    _series(node, fields, extra)
+                    continue
+                if local(node) == "Part":
+                    if title:
+                        extra.append(("section", title))
                     continue
                 if title:
                     fields.setdefault("container", title)
                 if alternative:
                     extra.append(("journalAbbreviation", alternative))
                 for tag, name in (("volume", "volume"), ("number", "issue")):
-                    value = (
-                        node.findtext(f"{{http://prismstandard.org/namespaces/1.2/basic/}}{tag}") or ""
-                    ).strip()
+                    value = (node.findtext(f"{PRISM}{tag}") or "").strip()
                     if value:
                         fields.setdefault(name, value)
-                for ident in node.findall("{http://purl.org/dc/elements/1.1/}identifier"):
+                for ident in node.findall(f"{DC}identifier"):
                     self._identifier(ident, (ident.text or "").strip(), fields, extra)
                 if level < 3:
-                    pending += [
-                        (part, level + 1) for part in node.findall("{http://purl.org/dc/terms/}isPartOf")
-                    ]
+                    pending += [(part, level + 1) for part in node.findall(f"{DCTERMS}isPartOf")]
 
     def _publisher(self, element: etree._Element, fields: dict[str, Any], our_type: str) -> None:
-        name = (element.findtext(".//{http://xmlns.com/foaf/0.1/}name") or element.text or "").strip()
+        name = (element.findtext(f".//{FOAF}name") or element.text or "").strip()
         place = (element.findtext(".//{http://nwalsh.com/rdf/vCard#}locality") or "").strip()
         if name:
             if our_type in INSTITUTION_TYPES:
@@ -435,7 +425,7 @@ class _Reading:
                 continue
             arxiv = _ARXIV.fullmatch(line)
             named = _EXTRA_LINE.fullmatch(line)
-            if arxiv and "arxiv" not in fields:
+            if arxiv and fields.get("arxiv", arxiv.group(1)) == arxiv.group(1):
                 fields["arxiv"] = arxiv.group(1)
                 if arxiv.group(2):
                     fields["arxiv_class"] = arxiv.group(2)
@@ -451,23 +441,34 @@ class _Reading:
                 extra.append(("extra", line))
 
 
+def _series(node: etree._Element, fields: dict[str, Any], extra: list[tuple[str, str]]) -> None:
+    """A bib:Series as Zotero writes it: title, alternative (series title), description, identifier."""
+    title = (node.findtext(f"{DC}title") or "").strip()
+    if title:
+        fields.setdefault("series", title)
+    parts = (("seriesTitle", "alternative"), ("seriesText", "description"), ("seriesNumber", "identifier"))
+    for name, element in parts:
+        tag = f"{DCTERMS if element == 'alternative' else DC}{element}"
+        value = (node.findtext(tag) or "").strip()
+        if value:
+            extra.append((name, value))
+
+
 def _parts(collection: etree._Element) -> list[str]:
     return [
-        part.get(RESOURCE) or ""
-        for part in collection.findall("{http://purl.org/dc/terms/}hasPart")
-        if part.get(RESOURCE)
+        part.get(RESOURCE) or "" for part in collection.findall(f"{DCTERMS}hasPart") if part.get(RESOURCE)
     ]
 
 
 def _has_people(element: etree._Element) -> bool:
-    return element.find(".//{http://xmlns.com/foaf/0.1/}Person") is not None
+    return element.find(f".//{FOAF}Person") is not None
 
 
 def _people(element: etree._Element, index: dict[str, etree._Element]) -> list[Person]:
     """The people of one creator role, in order (``rdf:Seq/rdf:li/foaf:Person``, or referenced)."""
     found = []
     for li in element.iter(f"{{{RDF}}}li"):
-        person = li.find("{http://xmlns.com/foaf/0.1/}Person")
+        person = li.find(f"{FOAF}Person")
         if person is None and li.get(RESOURCE) in index:
             person = index[li.get(RESOURCE)]  # type: ignore[index]
         if person is not None:
@@ -477,7 +478,7 @@ def _people(element: etree._Element, index: dict[str, etree._Element]) -> list[P
 
 def _person(node: etree._Element) -> Person:
     """A foaf:Person: surname (familyName) and givenName (older files: givenname); surname alone = literal."""
-    foaf = "{http://xmlns.com/foaf/0.1/}"
+    foaf = FOAF
     family = (node.findtext(f"{foaf}surname") or node.findtext(f"{foaf}familyName") or "").strip()
     given = (node.findtext(f"{foaf}givenName") or node.findtext(f"{foaf}givenname") or "").strip()
     if not given:
