@@ -79,6 +79,7 @@ def test_report_names_exactly_what_was_dropped() -> None:
     data = (corpus("netscape") / "firefox_bookmarks.glue.html").read_bytes()
     catalog, report = read(NetscapeReader(), data, "glue.html")
     assert [str(line) for line in report.lines] == [
+        "glue.html:14: folder: the same URL is also at the top level; it is kept in its folder only",
         "glue.html:11: folder ADD_DATE: not kept (no field for it); met once",
         "glue.html:11: folder LAST_MODIFIED: not kept (no field for it); met once",
     ]

@@ -121,6 +121,7 @@ class _Walker(HTMLParser):
         self.link: tuple[dict[str, str], int] | None = None
         self.titles: dict[str, str] = {}
         self.unkept: dict[str, list[int]] = {}  # attribute -> [first line, count]
+        self.placed: dict[str, str | None] = {}  # URL -> the folder it was first met in (None: top level)
         self.depth_reported = False
 
     # -- tokens
@@ -242,8 +243,12 @@ class _Walker(HTMLParser):
             cid = self.builder.folder(pending.title, pending.parent, pending.kind, summary=summary)
             pending.folder.folder = cid
             return
-        url = pending.fields["url"]
-        self.builder.add(pending.fields, pending.line, self.frames[-1].folder, identity=url)
+        url, folder = pending.fields["url"], self.frames[-1].folder
+        first = self.placed.setdefault(url, folder)
+        if first is not folder and (first is None or folder is None):
+            message = "the same URL is also at the top level; it is kept in its folder only"
+            self.report.add(pending.line, "folder", message, "changed")
+        self.builder.add(pending.fields, pending.line, folder, identity=url)
 
     # -- one bookmark
     def _bookmark_fields(self, values: dict[str, str], title: str, line: int) -> dict[str, Any] | None:

@@ -94,8 +94,9 @@ def _walk(body: etree._Element, builder: CatalogBuilder, report: Report) -> None
         title = (attributes.get("text") or attributes.get("title") or "").strip()
         children = [child for child in outline if local(child).lower() == "outline"]
         url, feed = _url(attributes)
+        is_link = bool(url) or attributes.get("type", "").strip().lower() in ("link", "rss")
         folder = parent
-        if url:
+        if is_link:
             fields = _link_fields(attributes, title, url, feed, line, report)
             builder.add(fields, line, parent, identity=url)
             if children:
@@ -108,7 +109,7 @@ def _walk(body: etree._Element, builder: CatalogBuilder, report: Report) -> None
             summary = attributes.get("description", "").strip() or None
             folder = builder.folder(title, parent, summary=summary)
         for name in attributes:
-            if name not in _READ or (name in ("created", "category") and not url):
+            if name not in _READ or (name in ("created", "category") and not is_link):
                 seen = unkept.setdefault(name, [line or 0, 0])
                 seen[1] += 1
         stack.extend((child, folder) for child in reversed(children))
@@ -118,12 +119,17 @@ def _walk(body: etree._Element, builder: CatalogBuilder, report: Report) -> None
 
 
 def _link_fields(
-    attributes: dict[str, str], title: str, url: str, feed: str | None, line: int | None, report: Report
+    attributes: dict[str, str],
+    title: str,
+    url: str | None,
+    feed: str | None,
+    line: int | None,
+    report: Report,
 ) -> dict[str, Any]:
-    """A link outline's Resource fields."""
+    """A link outline's Resource fields (a link outline with no URL is a record without one)."""
     if not title:
         report.add(line, "text", "outline has no text or title; its URL is the title", "guessed")
-        title = url
+        title = url or "(untitled)"
     fields: dict[str, Any] = {"type": "webpage", "title": title, "url": url}
     created = attributes.get("created", "").strip()
     if created:
