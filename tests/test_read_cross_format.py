@@ -143,3 +143,12 @@ def test_firefox_imports_the_tree(name: str, tmp_path: Path) -> None:
         if not r.collection_ids and r.link and ada_url.check_url(r.link)
     ]
     assert [i.url for i in places.root(Places.MENU) if i.type == Places.BOOKMARK] == top
+
+
+def test_importing_a_reader_keeps_the_formats_function() -> None:
+    import mlops_refs
+    import mlops_refs.api
+    import mlops_refs.formats.opml  # makes mlops_refs.formats the package
+
+    assert mlops_refs.formats() == mlops_refs.api.formats()
+    assert "zotero-rdf" in mlops_refs.formats()
