@@ -157,3 +157,37 @@ def test_hostile_xml_is_one_clean_error() -> None:
     deep = b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' + b"<a>" * 10_000
     with pytest.raises((UnreadableFileError, NotThisFormatError)):
         read(ZoteroRdfReader(), deep)
+
+
+def collections_rdf(parts: list[tuple[int, list[int]]], item_in: int) -> bytes:
+    """Collections #c<n> listing sub-collections, and one item filed in collection ``item_in``."""
+    nodes = [
+        f'<z:Collection rdf:about="#c{n}"><dc:title>c{n}</dc:title>'
+        + "".join(f'<dcterms:hasPart rdf:resource="#c{child}"/>' for child in children)
+        + ('<dcterms:hasPart rdf:resource="#item"/>' if n == item_in else "")
+        + "</z:Collection>"
+        for n, children in parts
+    ]
+    item = '<bib:Book rdf:about="#item"><z:itemType>book</z:itemType><dc:title>Deep</dc:title></bib:Book>'
+    namespaces = (
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:z="http://www.zotero.org/namespaces/export#"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
+        ' xmlns:bib="http://purl.org/net/biblio#"'
+    )
+    return f"<rdf:RDF {namespaces}>{item}{''.join(nodes)}</rdf:RDF>".encode()
+
+
+def test_deep_and_looping_collections_are_bounded_and_reported() -> None:
+    chain = collections_rdf([(n, [n + 1]) for n in range(10_000)] + [(10_000, [])], item_in=10_000)
+    catalog, report = read(ZoteroRdfReader(), chain, "deep.rdf")
+    assert len(catalog.collections) == 256
+    assert catalog.resources[0].collection_ids == (catalog.collections[-1].id,)
+    assert [line.message for line in report.lines] == [
+        "collections nested deeper than 256 levels are merged into the one above"
+    ]
+    loop = collections_rdf([(1, [2]), (2, [1])], item_in=2)
+    catalog, report = read(ZoteroRdfReader(), loop, "loop.rdf")
+    assert [path for path, _ in tree(catalog)] == [("c1",), ("c1", "c2")]
+    assert [str(line) for line in report.lines] == [
+        "loop.rdf:1: collection: collection listed under a second parent (or in a loop); kept under the first"
+    ]

@@ -157,6 +157,7 @@ class _Reading:
         self.report = report
         self.index = index
         self.builder = CatalogBuilder(report)
+        self.too_deep = False
 
     def run(
         self, nodes: list[etree._Element], items: list[etree._Element], collections: list[etree._Element]
@@ -197,39 +198,63 @@ class _Reading:
 
     # -- collections
     def _collections(self, collections: list[etree._Element]) -> dict[str, list[str]]:
-        """Build the collection tree with an explicit stack; return item about -> collection ids."""
+        """Build the collection tree with an explicit stack; return item about -> collection ids.
+
+        Roots are the collections no other one lists; a collection only reachable through a loop starts a
+        tree of its own; one listed under two parents is kept under the first.
+        """
         by_about = {c.get(ABOUT): c for c in collections}
         children = {part for c in collections for part in _parts(c) if part in by_about}
+        roots = [c for c in collections if c.get(ABOUT) not in children]
         memberships: dict[str, list[str]] = {}
         done: set[str | None] = set()
-        stack: list[tuple[etree._Element, str | None, int]] = [
-            (c, None, 1) for c in reversed(collections) if c.get(ABOUT) not in children
-        ]
-        leftovers = iter(collections)  # collections only reachable through a loop start their own tree
-        while stack or any(c.get(ABOUT) not in done and not stack.append((c, None, 1)) for c in leftovers):
-            node, parent, depth = stack.pop()
-            about = node.get(ABOUT)
-            if about in done:
-                self.report.add(
-                    node.sourceline, "collection", "collection met twice (a loop); kept once", "changed"
-                )
+        for start in [*roots, *collections]:
+            if start.get(ABOUT) in done:
                 continue
-            done.add(about)
-            title = (node.findtext(f"{DC}title") or "").strip()
-            cid = parent if depth > MAX_DEPTH and parent else self.builder.folder(title, parent)
-            subcollections = []
-            for part in _parts(node):
-                if part in by_about:
-                    subcollections.append(by_about[part])
-                elif part in self.index:
-                    memberships.setdefault(part, [])
-                    if cid not in memberships[part]:
-                        memberships[part].append(cid)
-                else:
-                    message = f"collection {title!r} lists {part!r}, which is not in the file"
-                    self.report.add(node.sourceline, "hasPart", message)
-            stack.extend((child, cid, depth + 1) for child in reversed(subcollections))
+            stack: list[tuple[etree._Element, str | None, int]] = [(start, None, 1)]
+            while stack:
+                node, parent, depth = stack.pop()
+                if node.get(ABOUT) in done:
+                    message = "collection listed under a second parent (or in a loop); kept under the first"
+                    self.report.add(node.sourceline, "collection", message, "changed")
+                    continue
+                done.add(node.get(ABOUT))
+                cid = self._folder(node, parent, depth)
+                subcollections = self._members(node, cid, by_about, memberships)
+                stack.extend((child, cid, depth + 1) for child in reversed(subcollections))
         return memberships
+
+    def _folder(self, node: etree._Element, parent: str | None, depth: int) -> str:
+        """A collection's folder id; below MAX_DEPTH levels, its parent's (reported once)."""
+        if depth > MAX_DEPTH and parent is not None:
+            if not self.too_deep:
+                message = f"collections nested deeper than {MAX_DEPTH} levels are merged into the one above"
+                self.report.add(node.sourceline, "collection", message, "changed")
+                self.too_deep = True
+            return parent
+        return self.builder.folder((node.findtext(f"{DC}title") or "").strip(), parent)
+
+    def _members(
+        self,
+        node: etree._Element,
+        cid: str,
+        by_about: dict[str | None, etree._Element],
+        memberships: dict[str, list[str]],
+    ) -> list[etree._Element]:
+        """Record the items a collection lists; return its sub-collections in order."""
+        subcollections = []
+        for part in _parts(node):
+            if part in by_about:
+                subcollections.append(by_about[part])
+            elif part in self.index:
+                filed = memberships.setdefault(part, [])
+                if cid not in filed:
+                    filed.append(cid)
+            else:
+                title = (node.findtext(f"{DC}title") or "").strip()
+                message = f"collection {title!r} lists {part!r}, which is not in the file"
+                self.report.add(node.sourceline, "hasPart", message)
+        return subcollections
 
     # -- one item
     def _item(self, node: etree._Element, item_type: str) -> tuple[dict[str, Any], str | None]:
