@@ -110,16 +110,17 @@ def test_delicious_missing_end_tags_multiline_descriptions_entities_crlf() -> No
 
 
 def test_smart_folders_and_bookmarklets_are_reported_and_skipped() -> None:
-    data = b'<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><A HREF="place:sort=8">Most visited</A>\n<DT><A HREF="javascript:alert(1)">JS</A>\n<DT><A HREF="b0rked">B</A>\n</DL>'
+    data = b'<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><A HREF="place:sort=8">Most visited</A>\n<DT><A HREF="javascript:alert(1)">JS</A>\n<DT><A HREF="b0rked">B</A>\n<DT><A HREF="data:text/html,x">D</A>\n</DL>'
     catalog, report = read(NetscapeReader(), data, "s.html")
     assert catalog.resources == ()
     assert [str(line) for line in report.lines] == [
         "s.html:3: link 'Most visited': place: URL (a smart folder), not a page",
         "s.html:4: link 'JS': javascript: URL (a bookmarklet), not a page",
         "s.html:5: link 'B': 'b0rked' is not an absolute URL",
+        "s.html:6: link 'D': data: URL (inline data), not a page",
         "s.html: no bookmarks found",
     ]
-    assert report.skipped == 3
+    assert report.skipped == 4
 
 
 def test_charset_from_meta_and_bom() -> None:
@@ -195,3 +196,33 @@ def test_ampersands_in_urls_decode_as_html_does() -> None:
     catalog, _ = read(NetscapeReader(), data)
     assert catalog.resources[0].url == "https://a.example/?x=1&notes=2&copy=3&reg=4\u00b6"
     assert catalog.resources[0].title == "A \u00a9 2"  # in text, a legacy name decodes without ';'
+
+
+def test_what_a_bookmark_file_carries_survives_a_write_and_a_read() -> None:
+    from mlops_refs.model import CatalogInfo, Collection, Resource
+
+    folders = [
+        Collection(id="bar", title="Barra de favoritos", kind="toolbar"),
+        Collection(id="sub", title="Sub", kind="folder", parent_id="bar"),
+        Collection(id="other", title="Other", kind="unfiled"),
+    ]
+    saved = Resource(
+        id="x",
+        type="webpage",
+        title="Saved",
+        url="https://saved.example/?a=1&notes=2",
+        collection_ids=("sub", "other"),
+        added="2008-03-14T09:00:00Z",
+        tags=("t1", "t2"),
+        summary="A description",
+        extra=(("last_modified", "2009-01-01T00:00:00Z"), ("shortcuturl", "kw"), ("toread", "1")),
+    )
+    loose = Resource(
+        id="y", type="webpage", title="Loose", url="https://loose.example/", added="2010-01-01T00:00:00Z"
+    )
+    catalog = Catalog.build(CatalogInfo(title="Mine"), folders, [saved, loose])
+    back = round_trip(NetscapeExporter(root_folder=False), NetscapeReader(), catalog)
+    assert tree(back, ordered=False) == tree(catalog, ordered=False)
+    assert [c.kind for c in back.collections] == ["toolbar", "folder", "unfiled"]
+    lost = LOST_FIELDS - {"extra"}
+    assert {r.url: kept(r, lost) for r in back.resources} == {r.url: kept(r, lost) for r in catalog.resources}

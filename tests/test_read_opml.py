@@ -134,3 +134,26 @@ def test_hostile_xml_is_one_clean_error_in_bounded_time() -> None:
         read(OpmlReader(), bytes(range(256)) * 100)
     with pytest.raises(NotThisFormatError, match="not <opml>"):
         read(OpmlReader(), b"<rss><channel/></rss>")
+
+
+def test_what_an_outline_carries_survives_a_write_and_a_read() -> None:
+    from mlops_refs.model import CatalogInfo, Collection, Resource
+
+    folders = [Collection(id="f", title="Feeds", kind="folder")]
+    feed = Resource(
+        id="x",
+        type="webpage",
+        title="A blog",
+        url="https://blog.example/",
+        collection_ids=("f",),
+        added="2008-03-14T09:00:00Z",
+        tags=("t1", "t2"),
+        summary="A description",
+        extra=(("type", "rss"), ("xmlUrl", "https://blog.example/feed")),
+    )
+    loose = Resource(id="y", type="webpage", title="Loose", url="https://loose.example/")
+    catalog = Catalog.build(CatalogInfo(title="Mine"), folders, [feed, loose])
+    back = round_trip(OpmlExporter(), OpmlReader(), catalog)
+    assert tree(back) == tree(catalog)
+    lost = LOST_FIELDS - {"extra"}
+    assert {r.url: kept(r, lost) for r in back.resources} == {r.url: kept(r, lost) for r in catalog.resources}

@@ -191,3 +191,40 @@ def test_deep_and_looping_collections_are_bounded_and_reported() -> None:
     assert [str(line) for line in report.lines] == [
         "loop.rdf:1: collection: collection listed under a second parent (or in a loop); kept under the first"
     ]
+
+
+def test_the_new_fields_survive_a_write_and_a_read() -> None:
+    from mlops_refs.model import CatalogInfo, Collection, PartialDate
+
+    rich = Resource(
+        id="doe2020rich",
+        type="chapter",
+        title="A rich record",
+        url="https://rich.example/",
+        collection_ids=("f",),
+        authors=(Person(family="Berg", given="Ana", particle="van der"), Person(literal="ACME Lab")),
+        editors=(Person(family="Roe", given="Jo", suffix="Jr."),),
+        translators=(Person(family="Tran", given="Lu"),),
+        issued=PartialDate(2020, 5),
+        original_date=PartialDate(1901),
+        container="The Book",
+        publisher="Press",
+        place="Paris",
+        pages="1-9",
+        doi="10.1000/rich",
+        isbn="9780000000000",
+        issn="1234-5678",
+        pmid="123",
+        pmcid="PMC123",
+        edition="2",
+        series="Series Name",
+        accessed=PartialDate(2021, 1, 2),
+        abstract="An abstract.",
+        tags=("a", "b"),
+        language="en",
+        note="Line one\nline two\n\nParagraph.",
+        extra=(("shortTitle", "Rich"), ("callNumber", "QA76")),
+    )
+    catalog = Catalog.build(CatalogInfo(), [Collection(id="f", title="F", kind="folder")], [rich])
+    (back,) = round_trip(ZoteroRdfExporter(), ZoteroRdfReader(), catalog).resources
+    assert kept(back, frozenset()) == kept(rich, frozenset())

@@ -150,9 +150,8 @@ def item_markup(resource: Resource, n: int) -> str:
     node_tag = node_tag or "rdf:Description"
     out = [f'{PAD[1]}<{node_tag} rdf:about="#item_{n}">', leaf(2, "z:itemType", zotero_type)]
 
-    identifiers = [
-        f"{label} {value}" for label, value in (("DOI", resource.doi), ("ISBN", resource.isbn)) if value
-    ]
+    labelled = (("DOI", resource.doi), ("ISBN", resource.isbn), ("ISSN", resource.issn))
+    identifiers = [f"{label} {value}" for label, value in labelled if value]
     if container_tag:
         fields = (
             ("dc:title", resource.container),
@@ -276,8 +275,8 @@ def extra_lines(resource: Resource) -> list[str]:
         )
     if resource.accessed and not resource.issued:
         lines.append(f"Accessed: {resource.accessed.iso()}")
-    labelled = (("PMID", resource.pmid), ("PMCID", resource.pmcid), ("ISSN", resource.issn))
-    lines += [f"{label}: {value}" for label, value in labelled if value]
+    pubmed = (("PMID", resource.pmid), ("PMCID", resource.pmcid))  # as Zotero's PubMed translator writes them
+    lines += [f"{name}: {value}" for name, value in pubmed if value]
     if resource.original_date:
         lines.append(f"original-date: {resource.original_date.iso()}")
     lines += [f"{name}: {value}" for name, value in resource.extra if "\n" not in value]
