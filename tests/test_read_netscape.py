@@ -226,3 +226,12 @@ def test_what_a_bookmark_file_carries_survives_a_write_and_a_read() -> None:
     assert [c.kind for c in back.collections] == ["toolbar", "folder", "unfiled"]
     lost = LOST_FIELDS - {"extra"}
     assert {r.url: kept(r, lost) for r in back.resources} == {r.url: kept(r, lost) for r in catalog.resources}
+
+
+def test_separators_are_counted_in_one_report_line() -> None:
+    data = b'<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<HR><DT><A HREF="https://a.example/">A</A>\n<HR>\n</DL>'
+    catalog, report = read(NetscapeReader(), data, "hr.html")
+    assert [r.title for r in catalog.resources] == ["A"]
+    assert [str(line) for line in report.lines] == [
+        "hr.html:3: HR (separator): not kept (no field for it); met 2 times"
+    ]

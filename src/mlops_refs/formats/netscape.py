@@ -164,6 +164,8 @@ class _Walker(HTMLParser):
             self._collect("description")
         elif tag == "br" and self.collecting == "description":
             self.text.append("\n")
+        elif tag == "hr":
+            self._unkept("HR (separator)", line)
         elif tag in ("title", "h1"):
             self._collect(tag)
 
@@ -202,7 +204,7 @@ class _Walker(HTMLParser):
         """A structural tag ends an open link, heading or description, then commits what was pending."""
         if self.collecting == "link":
             self._end_link()
-        elif self.collecting == "heading" and (tag in _LISTS or tag in _STRUCTURAL):
+        elif self.collecting == "heading" and tag in _STRUCTURAL:
             self._end_heading()
         elif self.collecting == "description":
             self._end_description()
