@@ -97,15 +97,15 @@ class NetscapeExporter(BaseExporter):
         if self.options.root_folder:
             yield from (f"{INDENT}<DT><H3{folder_dates}>{title}</H3>", f"{INDENT}<DL><p>")
             depth = 2
-        unfiled: list[str] = []
-        for resource in catalog.resources:
-            if not resource.collection_ids:
-                self._bookmark(unfiled, catalog, resource, INDENT * depth)
-        yield from unfiled
         for root in catalog.roots:
             lines: list[str] = []
             self._folder(lines, catalog, root, depth, folder_dates)
             yield from lines
+        unfiled: list[str] = []  # records read from files that had no folder for them
+        for resource in catalog.resources:
+            if not resource.collection_ids:
+                self._bookmark(unfiled, catalog, resource, INDENT * depth)
+        yield from unfiled
         if self.options.root_folder:
             yield f"{INDENT}</DL><p>"
         yield "</DL><p>"
@@ -126,13 +126,14 @@ class NetscapeExporter(BaseExporter):
 
     def _bookmark(self, lines: list[str], catalog: Catalog, resource: Resource, pad: str) -> None:
         """One link line, and its summary as a <DD> line."""
+        if resource.link is None:
+            return  # a bookmark is a link: a record with no address has no place in this format
         if resource.added is not None:
             dates = saved_attributes(resource)
         else:
             dates = date_attributes(unix_time(resource.accessed, resource.issued, catalog.date))
         tags = f' TAGS="{escape(",".join(resource.tags))}"' if resource.tags else ""
-        href = escape(resource.link or "")
-        lines.append(f'{pad}<DT><A HREF="{href}"{dates}{tags}>{escape(resource.title)}</A>')
+        lines.append(f'{pad}<DT><A HREF="{escape(resource.link)}"{dates}{tags}>{escape(resource.title)}</A>')
         if self.options.descriptions and resource.summary:
             lines.append(f"{pad}<DD>{escape(resource.summary)}")
 

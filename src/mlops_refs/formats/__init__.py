@@ -1,4 +1,8 @@
-"""Formats in both directions: each reader turns another program's file into a catalog and a report."""
+"""Reading formats: the reader contract, the registry, and one module per format.
+
+Importing this package makes ``mlops_refs.formats`` the package rather than the API's ``formats()``
+function; calling the package calls that function, so ``mlops_refs.formats()`` works either way.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,11 @@ import types
 from typing import Any
 
 
-class _FormatsPackage(types.ModuleType):
-    """This package, callable as ``mlops_refs.formats()``.
-
-    Importing a submodule makes ``mlops_refs.formats`` this package, which would hide the public function of
-    the same name; calling the package calls that function.
-    """
-
+class _CallableFormats(types.ModuleType):
     def __call__(self, *args: Any, **kwargs: Any) -> list[str]:
-        """Names of every registered format (``mlops_refs.api.formats``)."""
         from ..api import formats
 
         return formats(*args, **kwargs)
 
 
-sys.modules[__name__].__class__ = _FormatsPackage
+sys.modules[__name__].__class__ = _CallableFormats
