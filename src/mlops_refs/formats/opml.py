@@ -54,7 +54,7 @@ class OpmlReader:
         info = _head(root, report)
         body = next((child for child in root if local(child).lower() == "body"), None)
         outlines = [] if body is None else [o for o in body.iter() if local(o).lower() == "outline"]
-        has_links = any(_url(_attributes(o))[0] for o in outlines)
+        has_links = any(_is_link(_attributes(o)) for o in outlines)
         if body is not None and has_links:
             _walk(body, builder, report)
         elif outlines:
@@ -81,6 +81,11 @@ def _url(attributes: dict[str, str]) -> tuple[str | None, str | None]:
     return url or html_url or xml_url or None, None
 
 
+def _is_link(attributes: dict[str, str]) -> bool:
+    """True for an outline that stands for a record: it has a URL, or says it is a link or a feed."""
+    return bool(_url(attributes)[0]) or attributes.get("type", "").strip().lower() in ("link", "rss")
+
+
 def _walk(body: etree._Element, builder: CatalogBuilder, report: Report) -> None:
     """Every outline in document order with an explicit stack: links become resources, others folders."""
     unkept: dict[str, list[int]] = {}
@@ -94,7 +99,7 @@ def _walk(body: etree._Element, builder: CatalogBuilder, report: Report) -> None
         title = (attributes.get("text") or attributes.get("title") or "").strip()
         children = [child for child in outline if local(child).lower() == "outline"]
         url, feed = _url(attributes)
-        is_link = bool(url) or attributes.get("type", "").strip().lower() in ("link", "rss")
+        is_link = _is_link(attributes)
         folder = parent
         if is_link:
             fields = _link_fields(attributes, title, url, feed, line, report)
