@@ -79,6 +79,7 @@ class NetscapeReader:
 
     name: ClassVar[str] = "netscape"
     extensions: ClassVar[tuple[str, ...]] = (".html", ".htm")
+    lost_fields: ClassVar[frozenset[str]] = LOST_FIELDS
 
     def sniff(self, head: str) -> bool:
         """True for the Netscape doctype, or bookmark entries (``<DT><A``, ``<DT><H3``) near the start."""

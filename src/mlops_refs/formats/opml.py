@@ -39,6 +39,7 @@ class OpmlReader:
 
     name: ClassVar[str] = "opml"
     extensions: ClassVar[tuple[str, ...]] = (".opml",)
+    lost_fields: ClassVar[frozenset[str]] = LOST_FIELDS
 
     def sniff(self, head: str) -> bool:
         """True when an ``<opml`` element starts near the top."""

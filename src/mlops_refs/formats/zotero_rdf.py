@@ -125,6 +125,7 @@ class ZoteroRdfReader:
 
     name: ClassVar[str] = "zotero-rdf"
     extensions: ClassVar[tuple[str, ...]] = (".rdf",)
+    lost_fields: ClassVar[frozenset[str]] = LOST_FIELDS
 
     def sniff(self, head: str) -> bool:
         """True for RDF/XML that uses Zotero's namespace."""
