@@ -280,7 +280,8 @@ class _Reading:
             if (namespace, name) in IGNORED_ELEMENTS:
                 continue
             if name == "title" and text:
-                fields.setdefault("title", text)
+                if fields.setdefault("title", text) != text:
+                    self.report.add(child.sourceline, "dc:title", f"second title {text!r} not kept")
             elif name in CREATOR_ROLES or (name.endswith("s") and namespace == Z and _has_people(child)):
                 role = CREATOR_ROLES.get(name)
                 found = _people(child, self.index)
