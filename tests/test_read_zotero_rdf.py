@@ -8,9 +8,10 @@ import pytest
 from lxml import etree
 
 from conftest import reference_file
-from mlops_refs.exporters.zotero_rdf import NO_LANGUAGE_FIELD, ZOTERO_TYPES, ZoteroRdfExporter
+from mlops_refs.crosswalk import format_type
+from mlops_refs.exporters.zotero_rdf import NO_LANGUAGE_FIELD, ZoteroRdfExporter
 from mlops_refs.formats.base import NotThisFormatError, UnreadableFileError
-from mlops_refs.formats.zotero_rdf import LOST_FIELDS, TYPES, ZoteroRdfReader
+from mlops_refs.formats.zotero_rdf import LOST_FIELDS, ZoteroRdfReader, type_of
 from mlops_refs.model import Catalog, Person, Resource
 from readers import corpus, kept, read, round_trip, tree
 
@@ -109,8 +110,8 @@ def expected_back(resource: Resource) -> Resource:
     container, publisher and institution share dc:publisher where the item type has no container node; an
     arXiv preprint's repository is arXiv; the summary is written as the abstract.
     """
-    zotero_type, _node, _container_tag = ZOTERO_TYPES[resource.type]
-    values = {"type": TYPES[zotero_type], "abstract": resource.abstract or resource.summary}
+    zotero_type = format_type(resource.type, "zotero")
+    values = {"type": type_of(zotero_type), "abstract": resource.abstract or resource.summary}
     if zotero_type in NO_LANGUAGE_FIELD:
         values["language"] = None
     if zotero_type == "preprint" and resource.arxiv and not resource.container:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
+from ..crosswalk import catalog_type
 from ..model import Catalog, PartialDate, Person
 from .base import NotThisFormatError, Report
 from .builder import MAX_DEPTH, CatalogBuilder
@@ -35,46 +36,27 @@ LOST_FIELDS: frozenset[str] = frozenset(
     {"summary", "aliases", "added", "collection.kind", "collection.summary", "collection.url"}
 )
 
-#: Zotero item type -> ours; anything else is a "document" with a report line.
-TYPES: dict[str, str] = {
-    "journalArticle": "journal-article",
-    "conferencePaper": "conference-paper",
-    "preprint": "preprint",
-    "report": "report",
-    "book": "book",
-    "bookSection": "chapter",
-    "thesis": "thesis",
-    "computerProgram": "software",
-    "webpage": "webpage",
-    "blogPost": "blog-post",
+#: Zotero item types the crosswalk has no row for, read as the nearest of ours without a report line.
+MORE_TYPES: dict[str, str] = {
     "forumPost": "blog-post",
-    "newspaperArticle": "news-article",
-    "magazineArticle": "magazine-article",
-    "videoRecording": "video",
     "film": "video",
     "tvBroadcast": "video",
-    "dataset": "dataset",
-    "encyclopediaArticle": "encyclopedia-entry",
     "dictionaryEntry": "encyclopedia-entry",
-    "manuscript": "manuscript",
-    "presentation": "presentation",
-    "patent": "patent",
-    "standard": "standard",
     "statute": "legal",
-    "case": "legal",
     "bill": "legal",
     "hearing": "legal",
-    "audioRecording": "audio",
     "podcast": "audio",
     "radioBroadcast": "audio",
-    "artwork": "image",
-    "map": "map",
-    "interview": "interview",
-    "letter": "letter",
     "email": "letter",
-    "document": "document",
     "instantMessage": "document",
 }
+
+
+def type_of(zotero_type: str) -> str | None:
+    """Our type for a Zotero item type (the crosswalk's, else the nearest), or None when unknown."""
+    return catalog_type("zotero", zotero_type) or MORE_TYPES.get(zotero_type) if zotero_type else None
+
+
 #: Creator elements -> our role; the first group names each type's primary creator.
 CREATOR_ROLES = {
     **dict.fromkeys(
@@ -261,7 +243,7 @@ class _Reading:
     def _item(self, node: etree._Element, item_type: str) -> tuple[dict[str, Any], str | None]:
         """An item's Resource fields and its citation key (if it carries one)."""
         line = node.sourceline
-        our_type = TYPES.get(item_type)
+        our_type = type_of(item_type)
         if our_type is None:
             what = repr(item_type) if item_type else "missing"
             self.report.add(
