@@ -9,7 +9,6 @@ Zotero's Extra field (``dc:description``) lines such as ``PMID: ...`` become the
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -21,6 +20,8 @@ from ..crosswalk import catalog_type
 from ..model import Catalog, PartialDate, Person
 from .base import NotThisFormatError, Report
 from .builder import MAX_DEPTH, CatalogBuilder
+from .dates import make_date, parse_date_text
+from .names import split_particle
 from .xmlread import local, parse
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -70,6 +71,7 @@ CREATOR_ROLES = {
 NUMBER_TYPES = frozenset({"report", "preprint", "patent", "standard", "legal"})
 INSTITUTION_TYPES = frozenset({"report", "thesis"})
 #: Extra-field line names (lower case) -> our field.
+DATE_LINES = {"accessed": "accessed", "original-date": "original_date"}
 EXTRA_FIELDS = {"pmid": "pmid", "pmcid": "pmcid", "doi": "doi", "issn": "issn", "isbn": "isbn"}
 #: Zotero fields the exporter writes outside the z: namespace, read into ``extra`` under Zotero's names;
 #: every other z:<field> element is read into ``extra`` under its own name (the exporter's catch-all).
@@ -85,12 +87,7 @@ EXTRA_ELEMENTS = {
 #: Read elsewhere (item type, attachments) or derived (Zotero's display title).
 IGNORED_ELEMENTS = frozenset({(Z, "itemType"), (Z, "displayTitle"), (RDF, "type"), (LINK, "link")})
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-_ISO = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-_MONTH_YEAR = re.compile(r"(\d{1,2})/(\d{4})")
-_MONTHS = {m.lower(): n for n, m in enumerate(calendar.month_name) if m} | {
-    m.lower(): n for n, m in enumerate(calendar.month_abbr) if m
-}
-_WORDY = re.compile(r"([A-Za-z]+)\.?(?: (\d{1,2}))?,? (\d{4})")
+_MONTH_YEAR = re.compile(r"(\d{1,2})/(\d{4})")  # '8/2020', as Zotero's DOI translators write dates
 _EXTRA_LINE = re.compile(r"([A-Za-z][\w -]{0,40}):(?:\s+(.*))?")
 _ARXIV = re.compile(r"arXiv:\s*(\S+)(?:\s+\[([^\]]+)\])?")
 
@@ -298,7 +295,7 @@ class _Reading:
             elif name == "date" and text:
                 self._date(text, fields, extra, line)
             elif name == "dateSubmitted" and text:
-                accessed = _partial_date(text)
+                accessed = parse_date_text(text)
                 if accessed is not None:
                     fields["accessed"] = accessed
             elif name == "description" and text:
@@ -407,47 +404,44 @@ class _Reading:
             fields.setdefault("issue", text)
 
     def _date(self, text: str, fields: dict[str, Any], extra: list, line: int | None) -> None:
-        date = _partial_date(text)
-        wordy = _WORDY.fullmatch(text)
-        if date is None and wordy is not None and wordy.group(1).lower() in _MONTHS:
-            day = int(wordy.group(2)) if wordy.group(2) and 1 <= int(wordy.group(2)) <= 31 else None
-            date = PartialDate(int(wordy.group(3)), _MONTHS[wordy.group(1).lower()], day)
+        """Zotero's free-text date: a whole date, else month/year or a year found in it (reported)."""
+        date = parse_date_text(text)
         if date is None:
-            found = _MONTH_YEAR.fullmatch(text) or _YEAR.search(text)
-            if found is not None and found.re is _MONTH_YEAR and 1 <= int(found.group(1)) <= 12:
-                date = PartialDate(int(found.group(2)), int(found.group(1)))
-            elif found is not None and found.re is _YEAR:
-                date = PartialDate(int(found.group(1)))
-            if date is not None:
-                self.report.add(line, "dc:date", f"{text!r} read as {date.iso()}", "changed")
-            else:
+            month_year, year = _MONTH_YEAR.fullmatch(text), _YEAR.search(text)
+            if month_year is not None:
+                date = make_date(int(month_year.group(2)), int(month_year.group(1)))
+            if date is None and year is not None:
+                date = PartialDate(int(year.group(1)))
+            if date is None:
                 self.report.add(line, "dc:date", f"{text!r} is not a date; kept in extra", "changed")
                 extra.append(("date", text))
                 return
+            self.report.add(line, "dc:date", f"{text!r} read as {date.iso()}", "changed")
         fields["issued"] = date
 
     def _extra_field(self, text: str, fields: dict[str, Any], extra: list) -> None:
         """Zotero's Extra: known 'Name: value' lines become fields, the others stay as extra pairs."""
         for raw in text.splitlines():
             line = raw.strip()
+            arxiv, named = _ARXIV.fullmatch(line), _EXTRA_LINE.fullmatch(line)
             if not line:
                 continue
-            arxiv = _ARXIV.fullmatch(line)
-            named = _EXTRA_LINE.fullmatch(line)
             if arxiv and fields.get("arxiv", arxiv.group(1)) == arxiv.group(1):
                 fields["arxiv"] = arxiv.group(1)
                 if arxiv.group(2):
                     fields["arxiv_class"] = arxiv.group(2)
-            elif named and named.group(1).lower() == "accessed" and _partial_date(named.group(2) or ""):
-                fields["accessed"] = _partial_date(named.group(2) or "")
-            elif named and named.group(1).lower() == "original-date" and _partial_date(named.group(2) or ""):
-                fields["original_date"] = _partial_date(named.group(2) or "")
-            elif named and named.group(1).lower() in EXTRA_FIELDS and named.group(2):
-                fields.setdefault(EXTRA_FIELDS[named.group(1).lower()], named.group(2).strip())
-            elif named:
-                extra.append((named.group(1), named.group(2) or ""))
-            else:
+                continue
+            if named is None:
                 extra.append(("extra", line))
+                continue
+            name, value = named.group(1), (named.group(2) or "").strip()
+            date = parse_date_text(value) if name.lower() in DATE_LINES else None
+            if date is not None:
+                fields[DATE_LINES[name.lower()]] = date
+            elif name.lower() in EXTRA_FIELDS and value:
+                fields.setdefault(EXTRA_FIELDS[name.lower()], value)
+            else:
+                extra.append((name, named.group(2) or ""))
 
 
 def _series(node: etree._Element, fields: dict[str, Any], extra: list[tuple[str, str]]) -> None:
@@ -495,12 +489,8 @@ def _person(node: etree._Element) -> Person:
     suffix = None
     if ", " in given:
         given, suffix = given.rsplit(", ", 1)
-    words = family.split()
-    lower = 0
-    while lower < len(words) - 1 and words[lower][:1].islower():
-        lower += 1
-    particle = " ".join(words[:lower]) or None
-    return Person(family=" ".join(words[lower:]), given=given or None, particle=particle, suffix=suffix)
+    particle, family = split_particle(family)
+    return Person(family=family, given=given or None, particle=particle, suffix=suffix)
 
 
 def _name_text(person: Person) -> str:
@@ -513,18 +503,6 @@ def _take(extra: list[tuple[str, str]], name: str) -> str | None:
             del extra[n]
             return value
     return None
-
-
-def _partial_date(text: str) -> PartialDate | None:
-    found = _ISO.match(text.strip())
-    if found is None or (found.end() < len(text.strip()) and text.strip()[found.end()] not in " T"):
-        return None
-    year, month, day = (int(g) if g else None for g in found.groups())
-    if month is not None and not 1 <= month <= 12:
-        return None
-    if day is not None and not 1 <= day <= 31:
-        day = None
-    return PartialDate(year, month, day)  # type: ignore[arg-type]
 
 
 class _TextOfHtml(HTMLParser):
