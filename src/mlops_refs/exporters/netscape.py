@@ -62,6 +62,16 @@ def indent(depth: int) -> str:
     return INDENT * min(depth, MAX_INDENT)
 
 
+#: A browser root's role (collection kind) -> the heading attribute that marks it.
+ROOT_ATTRIBUTES = {
+    "toolbar": "PERSONAL_TOOLBAR_FOLDER",
+    "menu": "BOOKMARKS_MENU",
+    "unfiled": "UNFILED_BOOKMARKS_FOLDER",
+}
+#: ``extra`` entries written back as bookmark attributes (the *_date ones hold ISO moments).
+EXTRA_ATTRIBUTES = ("last_modified", "last_visit", "shortcuturl", "private", "toread")
+
+
 def unix_time(*dates: PartialDate | None) -> int | None:
     """Seconds since the epoch of the first date Chrome accepts (0 < t < 2**32), else None."""
     for date in dates:
@@ -101,6 +111,11 @@ class NetscapeExporter(BaseExporter):
             lines: list[str] = []
             self._tree(lines, catalog, root, depth, folder_dates)
             yield from lines
+        unfiled: list[str] = []  # records read from files that had no folder for them
+        for resource in catalog.resources:
+            if not resource.collection_ids:
+                self._bookmark(unfiled, catalog, resource, INDENT * depth)
+        yield from unfiled
         if self.options.root_folder:
             yield f"{INDENT}</DL><p>"
         yield "</DL><p>"
@@ -112,14 +127,42 @@ class NetscapeExporter(BaseExporter):
             if not entering:
                 lines.append(f"{pad}</DL><p>")
                 continue
-            lines += [f"{pad}<DT><H3{dates}>{escape(collection.title)}</H3>", f"{pad}<DL><p>"]
+            role = ROOT_ATTRIBUTES.get(collection.kind)
+            marker = f' {role}="true"' if role else ""
+            lines += [f"{pad}<DT><H3{dates}{marker}>{escape(collection.title)}</H3>", f"{pad}<DL><p>"]
             for resource in catalog.members(collection):
                 self._bookmark(lines, catalog, resource, pad + INDENT)
 
     def _bookmark(self, lines: list[str], catalog: Catalog, resource: Resource, pad: str) -> None:
         """One link line, and its summary as a <DD> line."""
-        dates = date_attributes(unix_time(resource.accessed, resource.issued, catalog.date))
+        if resource.link is None:
+            return  # a bookmark is a link: a record with no address has no place in this format
+        if resource.added is not None:
+            dates = saved_attributes(resource)
+        else:
+            dates = date_attributes(unix_time(resource.accessed, resource.issued, catalog.date))
         tags = f' TAGS="{escape(",".join(resource.tags))}"' if resource.tags else ""
-        lines.append(f'{pad}<DT><A HREF="{escape(resource.url)}"{dates}{tags}>{escape(resource.title)}</A>')
+        lines.append(f'{pad}<DT><A HREF="{escape(resource.link)}"{dates}{tags}>{escape(resource.title)}</A>')
         if self.options.descriptions and resource.summary:
             lines.append(f"{pad}<DD>{escape(resource.summary)}")
+
+
+def saved_attributes(resource: Resource) -> str:
+    """ADD_DATE from ``added``, then the bookmark attributes kept in ``extra`` (LAST_MODIFIED, TOREAD...)."""
+    # Imported on use: exports of the bundled catalog (no ``added``) never need it.
+    from ..formats.moments import epoch_seconds
+
+    added = epoch_seconds(resource.added or "")
+    out = "" if added is None else f' ADD_DATE="{added}"'
+    extra = dict(resource.extra)
+    for name in EXTRA_ATTRIBUTES:
+        value = extra.get(name)
+        if value is None:
+            continue
+        if name.endswith(("_modified", "_visit")):
+            seconds = epoch_seconds(value)
+            if seconds is None:
+                continue
+            value = str(seconds)
+        out += f' {name.upper()}="{escape(value)}"'
+    return out
