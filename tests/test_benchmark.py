@@ -18,6 +18,7 @@ IN_PROCESS = (
     "validation",
     "model_build",
     "load_catalog",
+    "json_loads_catalog",
     "all_exports",
 )
 PROCESSES = (
@@ -51,7 +52,10 @@ RATIOS = (
     "warm_vs_cold",
     "help_vs_python",
     "export_bundled_vs_help",
+    "load_vs_json_loads",
+    "export_cold_vs_pandoc",
 )
+PENDING = ("convert_vs_pandoc", "import_vs_pandoc", "bookmarks_import_vs_html_parser", "merge_2k_to_20k")
 
 
 def _positive(value: object) -> bool:
@@ -104,10 +108,14 @@ def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
     ratios = result["ratios"]
     assert set(RATIOS) <= set(ratios)
     for name in RATIOS:
-        if name == "all_exports_vs_pandoc" and not has_pandoc:
+        if name in ("all_exports_vs_pandoc", "export_cold_vs_pandoc") and not has_pandoc:
             assert ratios[name] is None
         else:
             assert _positive(ratios[name]), (name, ratios[name])
+
+    for name in PENDING:  # stages whose code is not there yet: null, and the reason in "skipped"
+        assert ratios[name] is None
+        assert result["skipped"][name]
 
     for name, target in result["targets"].items():
         assert set(target) == {"max", "value", "met"}, name
