@@ -103,17 +103,28 @@ def _explain(doc: YamlDocument, error: Any) -> list[Problem]:
 def text_problems(doc: YamlDocument) -> list[Problem]:
     """Every text of one file that breaks the character rule, located; walks the data without recursion."""
     problems = []
-    stack: list[tuple[Any, list[str | int], str]] = [(doc.data, [], "")]
+    # Each entry keeps its parent's entry and its own key: a path is spelled out only for a text at fault.
+    stack: list[tuple[Any, tuple[Any, ...] | None, str | int, str]] = [(doc.data, None, "", "")]
     while stack:
-        value, path, field = stack.pop()
+        entry = stack.pop()
+        value, _, _, field = entry
         if isinstance(value, str):
             if not value.isprintable() and (why := text_problem(value, field in MULTILINE_FIELDS)):
-                problems.append(doc.problem(path, why))
+                problems.append(doc.problem(_path_of(entry), why))
         elif isinstance(value, dict):
-            stack.extend((v, [*path, k], k) for k, v in value.items())
+            stack.extend((v, entry, k, k) for k, v in value.items())
         elif isinstance(value, list):
-            stack.extend((v, [*path, i], field) for i, v in enumerate(value))
+            stack.extend((v, entry, i, field) for i, v in enumerate(value))
     return problems
+
+
+def _path_of(entry: tuple[Any, ...]) -> list[str | int]:
+    """The keys and indexes from the root of the data down to ``entry`` of text_problems' walk."""
+    path: list[str | int] = []
+    while entry[1] is not None:
+        path.append(entry[2])
+        entry = entry[1]
+    return path[::-1]
 
 
 _ISBN_CLEAN = re.compile(r"[\s-]")
@@ -135,11 +146,20 @@ def isbn_is_valid(isbn: str) -> bool:
     return False
 
 
+# An http(s) URL with a plain host name, no user, no port, and only characters a URL may hold as they are.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][!#$%&'()*+,\-./0-9:;=?@A-Z\[\]_a-z~]*)?\Z")
 _NOT_IN_URLS = re.compile(r'[\x00-\x20\x7f-\U0010ffff"<>\\^`{|}]')
 
 
 def url_problem(url: str) -> str | None:
     """Why a URL is unsafe or malformed for a browser or a reference manager, or None when it is fine."""
+    if _PLAIN_URL.match(url):  # the common case, which every check of _checked_url_problem passes
+        return None
+    return _checked_url_problem(url)
+
+
+def _checked_url_problem(url: str) -> str | None:
+    """url_problem's answer, found by taking the URL apart."""
     try:
         parts = urlsplit(url)
         parts.hostname  # noqa: B018  (raises on a malformed IPv6 host)
