@@ -35,25 +35,40 @@ _DUPLICATES_ARE_ERRORS = yaml_rs.DuplicateKeyPolicy.Error if yaml_rs is not None
 _REFUSED_CHARACTER = re.compile(  # what PyYAML refuses or reads as a line break, and a byte-order mark
     r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-_PROPERTY_OR_ZERO = re.compile(  # an anchor, alias or tag; a number with a leading zero or 0o
-    r"[\s\[\]{}:](?:[&*!]\S|[-+]?0[0-9oO_])"
-)
+# An anchor, alias or tag; a number with a leading zero or 0o: risky where a token starts (checked in Python,
+# as a look-behind would slow the scan down).
+_PROPERTY = re.compile(r"[&*!]\S")
+_ZERO = re.compile(r"0[0-9oO_]")
+_TOKEN_START = frozenset(" \n[]{}:")
 _DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.|%)")
-_AFTER_COMMA = re.compile(r",(?:[&*!]\S|[-+]?0[0-9oO_])")  # the same in a flow collection: `[1,017]`
 _OPEN_FLOW = re.compile(r"[\[{][^\]}]*$")  # a bracket still open at the end of the text before
 
 
 def _risky(text: str) -> bool:
     """Whether ``text`` holds something the quick read may read otherwise than the careful reader."""
-    if text.startswith(("---", "...", "%", "&", "*", "!", "0", "-0", "+0")) or "<<" in text:
+    if text.startswith(("---", "...", "%")) or "<<" in text:
         return True
-    if _REFUSED_CHARACTER.search(text) or _PROPERTY_OR_ZERO.search(text) or _DOCUMENT_MARKER.search(text):
+    if _REFUSED_CHARACTER.search(text) or _DOCUMENT_MARKER.search(text):
         return True
-    for comma in _AFTER_COMMA.finditer(text):  # rare: a comma in prose, "581,012"
-        line_start = text.rfind("\n", 0, comma.start()) + 1
-        if _OPEN_FLOW.search(text, line_start, comma.start()):
+    for found in _PROPERTY.finditer(text):  # mostly in prose: "R&D"
+        if _starts_token(text, found.start()):
+            return True
+    for found in _ZERO.finditer(text):  # mostly in dates: "2019-05-01"
+        start = found.start()
+        if start and text[start - 1] in "+-":
+            start -= 1
+        if _starts_token(text, start):
             return True
     return False
+
+
+def _starts_token(text: str, start: int) -> bool:
+    """Whether a token may start at ``start``: after a blank, line break, bracket or colon, or a comma in a
+    flow collection (`[1,017]`)."""
+    before = text[start - 1] if start else "\n"
+    if before in _TOKEN_START:
+        return True
+    return before == "," and _OPEN_FLOW.search(text, text.rfind("\n", 0, start) + 1, start) is not None
 
 
 _NOT_STR = {  # first character -> one pattern of PyYAML's resolvers other than str for it
@@ -82,22 +97,26 @@ def quick_load(text: str) -> Any:
 
 def _declines(root: dict[str, Any]) -> bool:
     """Whether some value in ``root`` may differ from what the careful reader builds; iterative."""
-    pending: list[Any] = [root]
+    not_str = _NOT_STR.get
+    pending: list[Any] = [root]  # containers only: the scalars are checked where they stand
     while pending:
-        value = pending.pop()
-        kind = type(value)
-        if kind is dict:
-            for key in value:
-                if type(key) is not str or _plain_is_not_str(key):
+        container = pending.pop()
+        if type(container) is dict:
+            for key in container:
+                if type(key) is not str or ((rx := not_str(key[:1])) and rx.match(key)):
                     return True
-            pending.extend(value.values())
-        elif kind is list:
-            pending.extend(value)
-        elif kind is str:
-            if _plain_is_not_str(value) and not _quoted(value):
-                return True
-        elif kind is not int and kind is not bool and value is not None:
-            return True  # floats (1e3 is a string in YAML 1.1), and whatever else the parser made
+            values = container.values()
+        else:
+            values = container
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                if (rx := not_str(value[:1])) and rx.match(value) and not _quoted(value):
+                    return True
+            elif kind is dict or kind is list:
+                pending.append(value)
+            elif kind is not int and kind is not bool and value is not None:
+                return True  # floats (1e3 is a string in YAML 1.1), and whatever else the parser made
     return False
 
 
@@ -107,9 +126,3 @@ def _quoted(text: str) -> bool:
         return yaml_rs.loads(text, parse_datetime=False) != text
     except Exception:  # not even a plain scalar on its own
         return True
-
-
-def _plain_is_not_str(text: str) -> bool:
-    """Whether PyYAML's implicit resolvers would give ``text``, written plain, another tag than str."""
-    pattern = _NOT_STR.get(text[:1])
-    return pattern is not None and pattern.match(text) is not None

@@ -103,18 +103,20 @@ def _explain(doc: YamlDocument, error: Any) -> list[Problem]:
 def text_problems(doc: YamlDocument) -> list[Problem]:
     """Every text of one file that breaks the character rule, located; walks the data without recursion."""
     problems = []
-    # Each entry keeps its parent's entry and its own key: a path is spelled out only for a text at fault.
+    # Each container's entry keeps its parent's entry and its own key: a path is spelled out only for a
+    # text at fault. Texts are checked where they stand; only containers go on the stack.
     stack: list[tuple[Any, tuple[Any, ...] | None, str | int, str]] = [(doc.data, None, "", "")]
     while stack:
         entry = stack.pop()
-        value, _, _, field = entry
-        if isinstance(value, str):
-            if not value.isprintable() and (why := text_problem(value, field in MULTILINE_FIELDS)):
-                problems.append(doc.problem(_path_of(entry), why))
-        elif isinstance(value, dict):
-            stack.extend((v, entry, k, k) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((v, entry, i, field) for i, v in enumerate(value))
+        container, _, _, field = entry
+        is_mapping = isinstance(container, dict)
+        for key, value in container.items() if is_mapping else enumerate(container):
+            name = key if is_mapping else field
+            if type(value) is str:
+                if not value.isprintable() and (why := text_problem(value, name in MULTILINE_FIELDS)):
+                    problems.append(doc.problem([*_path_of(entry), key], why))
+            elif isinstance(value, dict | list):
+                stack.append((value, entry, key, name))
     return problems
 
 
