@@ -459,7 +459,6 @@ def run(size: int, seed: int, repeat: int, cache_root: Path, skip_peers: bool = 
 def _load_stages(rec: Recorder, catalog_dir: Path, scratch: Path, cache_names: list[str]) -> None:
     """load_catalog end to end and its stages one by one, as mlops_refs.catalog exposes them, interleaved."""
     import mlops_refs
-    from mlops_refs import catalog as catalog_module
 
     saved = {name: os.environ.get(name) for name in cache_names}
 
@@ -478,8 +477,8 @@ def _load_stages(rec: Recorder, catalog_dir: Path, scratch: Path, cache_names: l
             rec.peak_rss["load_catalog"] = round(mb, 1)
 
         stages = {"load_catalog": Stage(load, setup=fresh_cache)}
-        stages.update(_pipeline_stages(rec, catalog_module, catalog_dir))
-        stages["json_loads_catalog"] = _json_loads_stage(catalog_module, catalog_dir)
+        stages.update(_pipeline_stages(catalog_dir))
+        stages["json_loads_catalog"] = _json_loads_stage(catalog_dir)
         rec.time(stages)
     finally:
         for name, value in saved.items():
@@ -489,9 +488,11 @@ def _load_stages(rec: Recorder, catalog_dir: Path, scratch: Path, cache_names: l
                 os.environ[name] = value
 
 
-def _json_loads_stage(catalog_module: Any, catalog_dir: Path) -> Stage:
+def _json_loads_stage(catalog_dir: Path) -> Stage:
     """``json.loads`` of the catalog's files as JSON: the floor a cold load is compared with."""
-    docs, _ = catalog_module.read_documents(catalog_module.catalog_files(catalog_dir))
+    from mlops_refs.catalog import parse_catalog
+
+    docs, _ = parse_catalog(catalog_dir)
     texts = [json.dumps(doc.data, ensure_ascii=False) for doc in docs]
 
     def loads() -> None:
@@ -501,55 +502,25 @@ def _json_loads_stage(catalog_module: Any, catalog_dir: Path) -> Stage:
     return Stage(loads)
 
 
-def _pipeline_stages(rec: Recorder, catalog_module: Any, catalog_dir: Path) -> dict[str, Stage]:
-    """The stages of load_catalog that mlops_refs.catalog exposes; the missing ones go to ``skipped``."""
-    read_documents = getattr(catalog_module, "read_documents", None)
-    catalog_files = getattr(catalog_module, "catalog_files", None)
-    if read_documents is None or catalog_files is None:
-        rec.skipped["yaml_parse"] = "mlops_refs.catalog has no read_documents/catalog_files"
-        return {}
-    files = catalog_files(catalog_dir)
-    docs, problems = read_documents(files)
-    if problems:
-        raise BenchError(f"the generated catalog has problems: {problems[:3]}")
-    stages = {"yaml_parse": Stage(lambda: read_documents(files))}
+def _pipeline_stages(catalog_dir: Path) -> dict[str, Stage]:
+    """The steps of load_catalog, through the public functions of mlops_refs.catalog."""
+    from mlops_refs.catalog import build_catalog, catalog_problems, file_problems, parse_catalog
 
-    from mlops_refs.validation import schema_problems
+    docs, problems = parse_catalog(catalog_dir)
+    if problems or file_problems(docs) or catalog_problems(docs):
+        raise BenchError("the generated catalog has problems")
 
-    def schema() -> None:
-        for doc in docs:
-            schema_problems(doc)
+    def validation() -> None:
+        file_problems(docs)
+        catalog_problems(docs)
 
-    stages["schema_validation"] = Stage(schema)
-    gather = getattr(catalog_module, "_gather", None)
-    check = getattr(catalog_module, "_check", None)
-    build = getattr(catalog_module, "_build", None)
-    try:
-        if gather is None or check is None:
-            raise BenchError("mlops_refs.catalog has no _gather/_check")
-        if check(*gather(docs)):
-            raise BenchError("the semantic checks report problems in the generated catalog")
-
-        def semantic() -> None:
-            check(*gather(docs))
-
-        def validation() -> None:
-            schema()
-            semantic()
-
-        stages["semantic_checks"] = Stage(semantic)
-        stages["validation"] = Stage(validation)
-    except Exception as exc:  # the pipeline changed shape: report it, do not guess
-        rec.skipped["semantic_checks"] = rec.skipped["validation"] = f"{type(exc).__name__}: {exc}"
-    try:
-        if gather is None or build is None:
-            raise BenchError("mlops_refs.catalog has no _gather/_build")
-        entries = gather(docs)
-        build(*entries)
-        stages["model_build"] = Stage(lambda: build(*entries))
-    except Exception as exc:
-        rec.skipped["model_build"] = f"{type(exc).__name__}: {exc}"
-    return stages
+    return {
+        "yaml_parse": Stage(lambda: parse_catalog(catalog_dir)),
+        "schema_validation": Stage(lambda: file_problems(docs)),
+        "semantic_checks": Stage(lambda: catalog_problems(docs)),
+        "validation": Stage(validation),
+        "model_build": Stage(lambda: build_catalog(docs)),
+    }
 
 
 def _export_stages(rec: Recorder, catalog: Any) -> dict[str, str]:

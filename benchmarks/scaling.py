@@ -83,11 +83,9 @@ class Side:
 
     def __init__(self, size: int, seed: int, cache_root: Path, scratch: Path, cache_names: list[str]) -> None:
         import mlops_refs
-        from mlops_refs import catalog as catalog_module
 
         self.directory, _ = bench.ensure_catalog(size, seed, cache_root)
         self.skipped: dict[str, str] = {}
-        recorder = bench.Recorder(1)
         directory = self.directory
 
         def fresh_cache() -> None:
@@ -96,8 +94,7 @@ class Side:
         self.stages: dict[str, bench.Stage] = {
             "load_catalog": bench.Stage(lambda: mlops_refs.load_catalog(directory), setup=fresh_cache)
         }
-        self.stages.update(bench._pipeline_stages(recorder, catalog_module, directory))
-        self.skipped.update(recorder.skipped)
+        self.stages.update(bench._pipeline_stages(directory))
         catalog = mlops_refs.load_catalog(directory)
         sink = DiscardingText()
         exports = {

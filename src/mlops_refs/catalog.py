@@ -74,20 +74,46 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
 
 
 def _load(path: str | os.PathLike[str] | None) -> Catalog:
+    docs, problems = parse_catalog(path)
+    problems += file_problems(docs)
+    if problems:
+        raise CatalogError(problems)
+    info_entries, collections, resources = _gather(docs)
+    problems = _check(info_entries, collections, resources)
+    if problems:
+        raise CatalogError(problems)
+    return _build(info_entries, collections, resources)
+
+
+# The steps of load_catalog, one public function each, in the order it runs them.
+
+
+def parse_catalog(path: str | os.PathLike[str] | None = None) -> tuple[list[YamlDocument], list[Problem]]:
+    """Step 1: the parsed files of a catalog, and the problems of those that cannot be read or parsed."""
     files = catalog_files(path)
     docs, problems = read_documents(files)
     if not docs and not problems:
         raise CatalogError([_empty(file, len(files)) for file in files])
+    return docs, problems
+
+
+def file_problems(docs: list[YamlDocument]) -> list[Problem]:
+    """Step 2: what each file breaks on its own: the JSON Schema and the character rule."""
+    problems = []
     for doc in docs:
         problems.extend(schema_problems(doc))
         problems.extend(text_problems(doc))
-    if problems:
-        raise CatalogError(problems)
-    info_entries, collections, resources = _gather(docs)
-    problems.extend(_check(info_entries, collections, resources))
-    if problems:
-        raise CatalogError(problems)
-    return _build(info_entries, collections, resources)
+    return problems
+
+
+def catalog_problems(docs: list[YamlDocument]) -> list[Problem]:
+    """Step 3, on files without file problems: what the files break together (ids, references, cycles)."""
+    return _check(*_gather(docs))
+
+
+def build_catalog(docs: list[YamlDocument]) -> Catalog:
+    """Step 4, on files without any problem: the Catalog model."""
+    return _build(*_gather(docs))
 
 
 def _empty(file: Path, count: int) -> Problem:
