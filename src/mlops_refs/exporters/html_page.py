@@ -25,8 +25,12 @@ if TYPE_CHECKING:
 
 # Characters that would end a <script> element or start a comment in it, and the two line terminators
 # that JavaScript string literals could not hold before ES2019: JSON keeps them as \u escapes instead.
-_SCRIPT_JSON_SPECIAL = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SCRIPT_JSON_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
 )
 
 
@@ -36,7 +40,10 @@ def script_json(value: Any) -> str:
     >>> script_json({"t": "</script><!-- & \\u2028"})
     '{"t":"\\\\u003c/script\\\\u003e\\\\u003c!-- \\\\u0026 \\\\u2028"}'
     """
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_JSON_SPECIAL)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in _SCRIPT_JSON_ESCAPES:  # str.replace is many times faster than str.translate here
+        text = text.replace(char, escaped)
+    return text
 
 
 def csp_source_hash(text: str) -> str:
