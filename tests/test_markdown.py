@@ -68,9 +68,11 @@ def read(html: str) -> Rendered:
     return out
 
 
-def first_link(item: lxml.html.HtmlElement) -> tuple[str, str]:
-    """Text and target of the first link of a list item."""
+def first_link(item: lxml.html.HtmlElement) -> tuple[str, str | None]:
+    """Text and target of the first link of a list item; its text before any link when it has no link."""
     anchor = item.find(".//a")
+    if anchor is None or (item.text or "").strip():
+        return norm((item.text or "").split(" · ")[0]), None
     return norm(anchor.text_content()), unquote(anchor.get("href"))
 
 
@@ -99,7 +101,7 @@ def check_rendering(catalog: Catalog, html: str, with_ids: bool) -> None:
         members = catalog.members(collection)
         assert len(items) == len(members), collection.id
         for resource, item in zip(members, items, strict=True):
-            assert first_link(item) == (norm(resource.title), unquote(resource.url))
+            assert first_link(item) == (norm(resource.title), resource.link and unquote(resource.link))
             text = norm(item.text_content())
             links = [(norm(a.text_content()), unquote(a.get("href"))) for a in item.iter("a")]
             if resource.id in first_anchor:
@@ -163,7 +165,8 @@ def _same_titles_catalog() -> Catalog:
         collection_ids=("b-w1", "a-w1"),
         authors=(Person(family="Doe", given="Jane"),),
     )
-    return Catalog.build(CatalogInfo(title="Contents"), collections, [*resources, resource])
+    no_url = Resource(id="no-url", type="report", title="Unlinked *report*", collection_ids=("c",))
+    return Catalog.build(CatalogInfo(title="Contents"), collections, [*resources, resource, no_url])
 
 
 @pytest.mark.consumer

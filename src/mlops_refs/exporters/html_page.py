@@ -203,7 +203,9 @@ class HtmlPageExporter(BaseExporter):
         title = attr(r.title)
         parts = [
             f'<li class="item" data-id="{attr(r.id)}">',
-            f'<p class="title" dir="auto"><a href="{attr(r.url)}">{title}</a></p>',
+            f'<p class="title" dir="auto"><a href="{attr(r.link)}">{title}</a></p>'
+            if r.link
+            else f'<p class="title" dir="auto">{title}</p>',
         ]
         meta = []
         people = r.authors or r.editors
@@ -233,13 +235,12 @@ class HtmlPageExporter(BaseExporter):
                 for t in r.tags
             )
             parts.append(f'<ul class="chips" aria-label="Tags">{chips}</ul>')
-        parts.append(
-            '<p class="actions needs-js">'
-            f'<button type="button" data-copy="bibtex" aria-label="Copy the BibTeX entry of {title}">'
-            "Copy BibTeX</button>"
-            f'<button type="button" data-copy="link" aria-label="Copy the link to {title}">'
-            "Copy link</button></p>"
-        )
+        buttons = [f'<button type="button" data-copy="bibtex" aria-label="Copy the BibTeX entry of {title}">']
+        buttons.append("Copy BibTeX</button>")
+        if r.link:
+            buttons.append(f'<button type="button" data-copy="link" aria-label="Copy the link to {title}">')
+            buttons.append("Copy link</button>")
+        parts.append(f'<p class="actions needs-js">{"".join(buttons)}</p>')
         parts.append("</li>")
         return "".join(parts)
 
@@ -253,7 +254,7 @@ class HtmlPageExporter(BaseExporter):
                     "authors": people_text(r.authors or r.editors),
                     "tags": list(r.tags),
                     "summary": r.summary or "",
-                    "url": r.url,
+                    "url": r.link or "",
                     "bibtex": bibtex.entry_text(r),
                 }
                 for r in catalog.resources

@@ -59,9 +59,9 @@ def destination(url: str) -> str:
     return _DESTINATION_SPECIAL.sub(lambda m: _DESTINATION_ESCAPES[m.group()], encoded)
 
 
-def link(text: str, url: str) -> str:
-    """A Markdown inline link whose text and target both come out as given."""
-    return f"[{escape(text)}]({destination(url)})"
+def link(text: str, url: str | None) -> str:
+    """A Markdown inline link whose text and target both come out as given; the text alone without a URL."""
+    return f"[{escape(text)}]({destination(url)})" if url else escape(text)
 
 
 def slug(text: str) -> str:
@@ -156,7 +156,7 @@ class MarkdownExporter(BaseExporter):
 
     def _bullet(self, resource: Resource) -> str:
         """One resource: linked title, then who and when, container, summary, DOI and arXiv links."""
-        parts = [link(resource.title, resource.url)]
+        parts = [link(resource.title, resource.link)]
         if resource.is_paper:
             people = people_text(resource.authors) or (
                 people_text(resource.editors) + " (eds.)" if resource.editors else ""
@@ -181,4 +181,4 @@ class MarkdownExporter(BaseExporter):
     def _repeat(self, resource: Resource, first_title: str, first_anchor: str) -> str:
         """A resource listed again: its link, marked as a repeat pointing at its first listing."""
         where = f"[{escape(first_title)}](#{first_anchor})"
-        return f"- {link(resource.title, resource.url)} · *repeat*, first listed under {where}"
+        return f"- {link(resource.title, resource.link)} · *repeat*, first listed under {where}"
