@@ -51,6 +51,7 @@ class Rendered:
     headings: list[tuple[int, str, str | None]] = field(default_factory=list)
     contents: list[tuple[str, str]] = field(default_factory=list)
     items: list[list[lxml.html.HtmlElement]] = field(default_factory=list)  # one list per section heading
+    notes: list[list[tuple[str, str]]] = field(default_factory=list)  # the links of each section's paragraphs
 
 
 def read(html: str) -> Rendered:
@@ -61,6 +62,9 @@ def read(html: str) -> Rendered:
         if element.tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
             out.headings.append((int(element.tag[1]), norm(element.text_content()), element.get("id")))
             out.items.append([])
+            out.notes.append([])
+        elif element.tag == "p" and out.notes:
+            out.notes[-1] += [(norm(a.text_content()), unquote(a.get("href"))) for a in element.iter("a")]
         elif element.tag == "ul" and out.headings[-1][1] == "Contents" and not out.contents:
             out.contents = [(norm(a.text_content()), unquote(a.get("href"))) for a in element.iter("a")]
         elif element.tag == "ul":
@@ -96,6 +100,10 @@ def check_rendering(catalog: Catalog, html: str, with_ids: bool) -> None:
         assert len(set(ids)) == len(ids)
         assert anchors == [f"#{heading_id}" for heading_id in ids[2:]]
 
+    for collection, links in zip(collections, shown.notes[2:], strict=True):
+        assert links == (
+            [(f"{collection.kind.capitalize()} page", unquote(collection.url))] if collection.url else []
+        )
     first_anchor: dict[str, str] = {}
     for collection, items, anchor in zip(collections, shown.items[2:], anchors, strict=True):
         members = catalog.members(collection)
