@@ -123,13 +123,12 @@ class MarkdownExporter(BaseExporter):
             yield from (escape(catalog.info.description), "")
         yield from (self._overview(catalog), "", f"## {CONTENTS_TITLE}", "")
         for collection, depth, anchor in sections:
-            yield f"{'  ' * depth}- [{escape(collection.title)}](#{anchor})"
+            yield f"{'  ' * depth}- {link(collection.title, '#' + anchor)}"
         if others:
-            yield f"- [{UNFILED_TITLE}](#{others_anchor})"
+            yield f"- {link(UNFILED_TITLE, '#' + others_anchor)}"
 
-        first_seen: dict[
-            str, tuple[str, str]
-        ] = {}  # resource id -> (heading text, anchor) of its first listing
+        # resource id -> (heading text, anchor) of the section that lists it first
+        first_seen: dict[str, tuple[str, str]] = {}
         for collection, depth, anchor in sections:
             yield from ("", f"{'#' * min(depth + 2, 6)} {escape(collection.title)}")
             if note := self._note(collection):
@@ -191,5 +190,5 @@ class MarkdownExporter(BaseExporter):
 
     def _repeat(self, resource: Resource, first_title: str, first_anchor: str) -> str:
         """A resource listed again: its link, marked as a repeat pointing at its first listing."""
-        where = f"[{escape(first_title)}](#{first_anchor})"
+        where = link(first_title, "#" + first_anchor)
         return f"- {link(resource.title, resource.link)} · *repeat*, first listed under {where}"
