@@ -380,10 +380,9 @@ def test_text_that_would_end_a_script_stays_data(browser: object, tmp_path: Path
     resource = catalog.resources[0]
     assert page.driver.title == catalog.info.title
     assert page.run("return document.scripts.length") == 2
-    assert (
-        page.run("return JSON.parse(document.getElementById('page-data').textContent).resources.r.summary")
-        == resource.summary
-    )
+    assert page.find("li.item .summary").get_attribute("textContent") == resource.summary
+    bibtex = "return JSON.parse(document.getElementById('page-data').textContent).bibtex.r"
+    assert page.run(bibtex) == BibTeXExporter().entry_text(resource)
     assert page.find("li.item .title a").get_attribute("textContent") == resource.title
     page.find("#q").send_keys("</script>")
     assert page.run(VISIBLE_IDS) == ["r"]

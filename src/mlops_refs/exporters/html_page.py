@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from . import BaseExporter, write_lines
 from .bibtex import BibTeXExporter
-from .listing import UNFILED_TITLE, arxiv_url, doi_url, people_text, type_label, unfiled, walk
+from .listing import UNFILED_TITLE, arxiv_url, doi_url, type_label, unfiled, walk
 from .page_assets import CSS, JS
 
 if TYPE_CHECKING:
@@ -245,18 +245,6 @@ class HtmlPageExporter(BaseExporter):
         return "".join(parts)
 
     def _data(self, catalog: Catalog) -> dict[str, Any]:
-        """What the script reads: per resource its searchable text, tags, link and BibTeX entry."""
+        """What the script reads besides the cards: each resource's BibTeX entry, by id."""
         bibtex = BibTeXExporter()
-        return {
-            "resources": {
-                r.id: {
-                    "title": r.title,
-                    "authors": people_text(r.authors or r.editors),
-                    "tags": list(r.tags),
-                    "summary": r.summary or "",
-                    "url": r.link or "",
-                    "bibtex": bibtex.entry_text(r),
-                }
-                for r in catalog.resources
-            }
-        }
+        return {"bibtex": {r.id: bibtex.entry_text(r) for r in catalog.resources}}

@@ -131,7 +131,7 @@ html:not(.js) .needs-js { display: none; }
 JS = """
 "use strict";
 (function () {
-  const data = JSON.parse(document.getElementById("page-data").textContent);
+  const bibtex = JSON.parse(document.getElementById("page-data").textContent).bibtex;
   document.documentElement.classList.add("js");
   const query = document.getElementById("q");
   const count = document.getElementById("count");
@@ -139,19 +139,24 @@ JS = """
   const active = document.getElementById("active");
   const items = Array.from(document.querySelectorAll("li.item"));
   const folders = Array.from(document.querySelectorAll("details.folder"));
-  const total = Object.keys(data.resources).length;
+  const total = Object.keys(bibtex).length;
   const selected = new Set();
-  const haystack = new Map();
-  for (const [id, r] of Object.entries(data.resources)) {
-    haystack.set(id, [r.title, r.authors, r.tags.join(" "), r.summary].join("\\n").toLowerCase());
+  const haystack = new Map();  // what the search box looks in: title, authors, tags and summary
+  const tagsOf = new Map();
+  for (const item of items) {
+    const tags = Array.from(item.querySelectorAll(".chip"), (chip) => chip.dataset.tag);
+    const parts = [".title", ".by", ".summary"].map((css) => item.querySelector(css));
+    const texts = parts.map((part) => (part ? part.textContent : ""));
+    haystack.set(item, [texts[0], texts[1], tags.join(" "), texts[2]].join("\\n").toLowerCase());
+    tagsOf.set(item, tags);
   }
 
-  function matches(id, terms) {
-    const text = haystack.get(id);
-    const tags = data.resources[id].tags;
+  function matches(item, terms) {
+    const tags = tagsOf.get(item);
     for (const tag of selected) {
       if (!tags.includes(tag)) return false;
     }
+    const text = haystack.get(item);
     return terms.every((term) => text.includes(term));
   }
 
@@ -160,7 +165,7 @@ JS = """
     const filtering = terms.length > 0 || selected.size > 0;
     const shown = new Set();
     for (const item of items) {
-      const ok = matches(item.dataset.id, terms);
+      const ok = matches(item, terms);
       item.hidden = !ok;
       if (ok) shown.add(item.dataset.id);
     }
@@ -216,9 +221,9 @@ JS = """
       if (selected.has(tag)) selected.delete(tag); else selected.add(tag);
       filter();
     } else if (button.dataset.copy) {
-      const r = data.resources[button.closest("li.item").dataset.id];
-      if (button.dataset.copy === "bibtex") copyText(r.bibtex, "BibTeX entry", button);
-      else copyText(r.url, "Link", button);
+      const item = button.closest("li.item");
+      if (button.dataset.copy === "bibtex") copyText(bibtex[item.dataset.id], "BibTeX entry", button);
+      else copyText(item.querySelector(".title a").getAttribute("href"), "Link", button);
     } else if (button.id === "expand" || button.id === "collapse") {
       for (const folder of folders) folder.open = button.id === "expand";
     } else if (button.id === "clear") {
