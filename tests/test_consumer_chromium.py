@@ -315,6 +315,12 @@ def test_every_control_has_a_name_for_screen_readers(
     searchboxes = [n for n in tree if n.get("role", {}).get("value") == "searchbox"]
     assert [n["name"]["value"] for n in searchboxes] == ["Search titles, authors, tags and summaries"]
     assert page.find("#count").get_attribute("role") == "status"
+    # A spoken name holds the visible label, so that voice control finds the button by what it shows.
+    label_not_in_name = (
+        "return Array.from(document.querySelectorAll('button[aria-label]'))"
+        ".filter((b) => !b.getAttribute('aria-label').startsWith(b.textContent.trim())).length"
+    )
+    assert page.run(label_not_in_name) == 0
     assert_quiet(page)
 
 

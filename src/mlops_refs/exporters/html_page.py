@@ -235,10 +235,10 @@ class HtmlPageExporter(BaseExporter):
                 for t in r.tags
             )
             parts.append(f'<ul class="chips" aria-label="Tags">{chips}</ul>')
-        buttons = [f'<button type="button" data-copy="bibtex" aria-label="Copy the BibTeX entry of {title}">']
+        buttons = [f'<button type="button" data-copy="bibtex" aria-label="Copy BibTeX: {title}">']
         buttons.append("Copy BibTeX</button>")
         if r.link:
-            buttons.append(f'<button type="button" data-copy="link" aria-label="Copy the link to {title}">')
+            buttons.append(f'<button type="button" data-copy="link" aria-label="Copy link: {title}">')
             buttons.append("Copy link</button>")
         parts.append(f'<p class="actions needs-js">{"".join(buttons)}</p>')
         parts.append("</li>")
