@@ -110,6 +110,19 @@ def test_tricky_texts_that_must_be_declined_are() -> None:
     assert [n for n in must_decline if fastyaml.quick_load(TRICKY[n]) is not None] == []
 
 
+def test_deep_nesting_is_declined_before_yaml_rs_sees_it() -> None:
+    # yaml-rs recurses per level of block nesting: at 20,000 levels its stack overflows and the process dies
+    code = (
+        "from mlops_refs.fastyaml import quick_load\n"
+        "text = ''.join(' ' * i + 'k:\\n' for i in range(20000))\n"
+        "print(quick_load(text))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, "None\n"), done.stderr
+
+
 def yaml_12(text: str) -> object:
     """What yaml-rs alone makes of ``text`` (its error's name when it refuses it)."""
     try:

@@ -1,6 +1,6 @@
 """The quick read of a clean catalog file: yaml-rs, used only where it must give the careful reader's data.
 
-yaml-rs parses YAML 1.2 in compiled code, about ten times faster than PyYAML builds the same data. The
+yaml-rs parses YAML 1.2 in compiled code, several times faster than PyYAML builds the same data. The
 careful reader (``yamlio``) follows YAML 1.1 as PyYAML does and locates every problem. The two agree on
 most text; where they may not, the quick read declines and the careful one runs, so that every answer
 and every error message stays the careful reader's. It declines:
@@ -8,12 +8,14 @@ and every error message stays the careful reader's. It declines:
 - before parsing, on any text that holds a character PyYAML refuses or reads as a line break (tabs,
   carriage returns, controls, U+0085, U+2028/9, a byte-order mark), a node property (an anchor ``&``,
   alias ``*`` or tag ``!`` at the start of a token), a merge key ``<<``, a directive or document marker,
-  or a number written with a leading zero or ``0o`` (octal in YAML 1.1, decimal or ``0o`` in 1.2) after a
-  space, a colon, a bracket, or a comma that follows an opening bracket on its line;
+  a number written with a leading zero or ``0o`` (octal in YAML 1.1, decimal or ``0o`` in 1.2) after a
+  space, a colon, a bracket, or a comma that follows an opening bracket on its line, or a line indented
+  512 columns deep (yaml-rs nests its recursion by block depth, and its stack would overflow);
 - on any parse error, duplicate key or root that is not a mapping;
 - after parsing, on any float, any value of another type than str/int/bool/None/list/dict, and any string
   that PyYAML would have read as something else had it been written plain (``yes``, ``1_000``, ``1:20``,
-  ``~``, ``<<``): the quick read cannot tell whether it was quoted.
+  ``~``, ``<<``), unless yaml-rs too would have read it as something else written plain (``"1.0"``, an
+  arXiv id ``"1704.04861"``): then it was quoted, and both readers keep it as written.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ _PROPERTY = re.compile(r"[&*!]\S")
 _ZERO = re.compile(r"0[0-9oO_]")
 _TOKEN_START = frozenset(" \n[]{}:")
 _DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.|%)")
+# A line that starts this deep in indentation or indicators: yaml-rs recurses once per level of block
+# nesting and its stack overflows past about ten thousand (the process dies), so deep texts are declined.
+_DEEP = re.compile(r"[ \-?:]{512}")  # at the start of the text
+_DEEP_LINE = re.compile(r"\n[ \-?:]{512}")  # at the start of any other line (the line feed first: fast)
 _OPEN_FLOW = re.compile(r"[\[{][^\]}]*$")  # a bracket still open at the end of the text before
 
 
@@ -48,7 +54,9 @@ def _risky(text: str) -> bool:
     """Whether ``text`` holds something the quick read may read otherwise than the careful reader."""
     if text.startswith(("---", "...", "%")) or "<<" in text:
         return True
-    if _REFUSED_CHARACTER.search(text) or _DOCUMENT_MARKER.search(text):
+    if _REFUSED_CHARACTER.search(text) or _DOCUMENT_MARKER.search(text) or _DEEP.match(text):
+        return True
+    if _DEEP_LINE.search(text):
         return True
     for found in _PROPERTY.finditer(text):  # mostly in prose: "R&D"
         if _starts_token(text, found.start()):
