@@ -107,7 +107,7 @@ def text_problems(doc: YamlDocument) -> list[Problem]:
     while stack:
         value, path, field = stack.pop()
         if isinstance(value, str):
-            if not value.isprintable() and (why := text_problem(value, field in MULTILINE_FIELDS)):
+            if why := text_problem(value, field in MULTILINE_FIELDS):
                 problems.append(doc.problem(path, why))
         elif isinstance(value, dict):
             stack.extend((v, [*path, k], k) for k, v in value.items())
