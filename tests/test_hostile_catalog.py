@@ -379,3 +379,14 @@ def test_a_capitalised_particle_without_a_given_name_stays_in_the_family_name() 
     catalog = one_resource_catalog(CatalogInfo(), authors=(person,))
     (read,) = pybtex.database.parse_string(dumps(catalog, "bibtex"), "bibtex").entries["r"].persons["author"]
     assert (read.prelast_names + read.last_names, read.first_names) == (["De", "Morgan"], [])
+
+
+def test_a_hostile_key_is_quoted_so_each_problem_stays_on_one_line(tmp_path: Path) -> None:
+    f = tmp_path / "keys.yaml"
+    f.write_text('catalog: {title: T, "x\\n@preamble{y}": 1}\n', encoding="utf-8")
+    assert problems_of(f) == [
+        (
+            f"{f}:1:21: catalog['x\\n@preamble{{y}}']: unknown field 'x\\n@preamble{{y}}'; allowed fields are: "
+            "description, homepage, license, maintainers, title, updated, version"
+        )
+    ]
