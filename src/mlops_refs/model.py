@@ -24,9 +24,35 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "video",
     "dataset",
     "course",
+    "magazine-article",
+    "encyclopedia-entry",
+    "proceedings",
+    "manuscript",
+    "presentation",
+    "patent",
+    "standard",
+    "legal",
+    "audio",
+    "image",
+    "map",
+    "interview",
+    "letter",
+    "document",
 )
 
 PAPER_TYPES: frozenset[str] = frozenset(RESOURCE_TYPES[:7])  # journal-article ... thesis: scholarly writing
+
+COLLECTION_KINDS: tuple[str, ...] = (
+    "specialization",
+    "course",
+    "week",
+    "topic",
+    "folder",  # a folder, outline or collection read from another program's file
+    "toolbar",  # a browser root, recognised by its role whatever its localized name
+    "menu",
+    "unfiled",
+    "mobile",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +123,23 @@ class PartialDate:
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """One catalog entry: a paper, tool, service, page, video or data set."""
+    """One catalog entry: a paper, tool, service, page, video or data set.
+
+    ``added`` is when a person saved it (ISO 8601, to the second when known, e.g. a bookmark's ADD_DATE);
+    ``aliases`` are other keys it was known by (kept when libraries merge); ``extra`` holds (name, value)
+    pairs of fields that have no name of their own here, in the order they were read.
+    """
 
     id: str
     type: str
     title: str
-    url: str
-    collection_ids: tuple[str, ...]
+    url: str | None = None
+    collection_ids: tuple[str, ...] = ()
     authors: tuple[Person, ...] = ()
     editors: tuple[Person, ...] = ()
+    translators: tuple[Person, ...] = ()
     issued: PartialDate | None = None
+    original_date: PartialDate | None = None
     container: str | None = None
     publisher: str | None = None
     institution: str | None = None
@@ -118,16 +151,38 @@ class Resource:
     arxiv: str | None = None
     arxiv_class: str | None = None
     isbn: str | None = None
+    issn: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+    edition: str | None = None
+    series: str | None = None
+    chapter: str | None = None
+    place: str | None = None
     accessed: PartialDate | None = None
+    added: str | None = None
     summary: str | None = None
+    abstract: str | None = None
     tags: tuple[str, ...] = ()
     language: str | None = None
     note: str | None = None
+    aliases: tuple[str, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_paper(self) -> bool:
         """True for scholarly writing (articles, papers, preprints, reports, books, theses)."""
         return self.type in PAPER_TYPES
+
+    @property
+    def link(self) -> str | None:
+        """The URL to open: ``url``, else the DOI's or the arXiv abstract's address, else None."""
+        if self.url:
+            return self.url
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.arxiv:
+            return f"https://arxiv.org/abs/{self.arxiv}"
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +330,7 @@ class Catalog:
         if self.info.updated is not None:
             return self.info.updated
         dates = [d for r in self.resources for d in (r.issued, r.accessed) if d is not None]
-        return max(dates, default=None)
+        return max(dates, key=lambda d: (d.year, d.month or 0, d.day or 0), default=None)
 
     def subset(
         self,

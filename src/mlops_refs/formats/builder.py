@@ -1,0 +1,172 @@
+"""Collects what a reader finds (folders, records, memberships) and assembles one catalog from it.
+
+Every reader goes through one builder, so that keys, folder ids and "one item in several folders" are decided
+in one place: an incoming key is kept when it is valid and free, a record without one gets a key made from
+author, year and title the way the catalog's ids are made, and a clash gets a suffix and a report line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Catalog, CatalogInfo, Collection, Person, Resource
+from .base import Report
+
+#: A citation key every format can carry: no white space, none of BibTeX's and CSL's delimiters.
+VALID_KEY = re.compile(r"[^\s\x00-\x1f\x7f,{}()\"#%'=\\~]{1,200}")
+_WORD = re.compile(r"[a-z0-9]+")
+#: The deepest folder nesting a reader builds (libxml2's own limit); deeper folders join the one above.
+MAX_DEPTH = 256
+_STOPWORDS = frozenset(
+    ("a", "an", "the", "of", "on", "in", "at", "to", "for", "and", "or", "with", "from", "by", "is", "are")
+)
+
+
+def ascii_words(text: str) -> list[str]:
+    """Lower-case ASCII words of a text, accents folded ('Noé Lutz' -> ['noe', 'lutz'])."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return _WORD.findall(folded)
+
+
+def slug(text: str, words: int = 6, length: int = 48) -> str:
+    """A lower-case, hyphenated id made from the first words of a text ('' when it has none)."""
+    found = ascii_words(text)
+    out = ""
+    for word in found[:words]:
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > length:
+            break
+        out = candidate
+    return out or (found[0][:length] if found else "")
+
+
+def make_key(authors: tuple[Person, ...], year: int | None, title: str) -> str:
+    """A key in the catalog's style: 'sculley2015hidden' for a dated paper, else a slug of the title."""
+    family = next((p.family or p.literal for p in authors if p.family or p.literal), None)
+    first = next((w for w in ascii_words(title) if w not in _STOPWORDS), None)
+    if family and year is not None and first:
+        name = "".join(ascii_words(family)) or "anon"
+        return f"{name}{year}{first}"
+    return slug(title) or "item"
+
+
+@dataclass
+class _Record:
+    fields: dict[str, Any]
+    collections: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+class CatalogBuilder:
+    """Folders and records as a reader meets them, in order; ``build()`` gives the catalog."""
+
+    def __init__(self, report: Report, title: str | None = None) -> None:
+        self.report = report
+        self.title = title
+        self._collections: list[Collection] = []
+        self._collection_ids: set[str] = set()
+        self._records: dict[str, _Record] = {}
+        self._by_identity: dict[str, str] = {}
+        self._next_suffix: dict[tuple[str, bool], int] = {}
+
+    def folder(
+        self,
+        title: str,
+        parent: str | None = None,
+        kind: str = "folder",
+        summary: str | None = None,
+        url: str | None = None,
+    ) -> str:
+        """Add a folder under ``parent`` (None for a root) and return its new id."""
+        base = slug(title) or "folder"
+        cid = self._free(base, self._collection_ids)
+        self._collection_ids.add(cid)
+        self._collections.append(
+            Collection(
+                id=cid, title=title or "(untitled)", kind=kind, parent_id=parent, summary=summary, url=url
+            )
+        )
+        return cid
+
+    @property
+    def has_folders(self) -> bool:
+        """True once any folder was added."""
+        return bool(self._collections)
+
+    def add(
+        self,
+        fields: dict[str, Any],
+        line: int | None,
+        collection: str | None = None,
+        key: str | None = None,
+        identity: str | None = None,
+    ) -> str:
+        """Add a record (Resource field values) filed in ``collection``; return its id.
+
+        A record whose ``identity`` (a bookmark's URL, a Zotero item's node id) was met before is the same
+        resource met in one more folder: it gains the membership and the tags, nothing else changes.
+        """
+        if identity is not None and identity in self._by_identity:
+            rid = self._by_identity[identity]
+            record = self._records[rid]
+            if collection is not None and collection not in record.collections:
+                record.collections.append(collection)
+            for tag in fields.get("tags", ()):
+                if tag not in record.tags:
+                    record.tags.append(tag)
+            return rid
+        rid = self._key(fields, line, key)
+        tags = list(dict.fromkeys(fields.pop("tags", ())))
+        fields.pop("collection_ids", None)
+        self._records[rid] = _Record(fields, [collection] if collection is not None else [], tags)
+        if identity is not None:
+            self._by_identity[identity] = rid
+        self.report.read += 1
+        return rid
+
+    def file_into(self, rid: str, collection: str) -> None:
+        """File an already added record into one more collection."""
+        record = self._records[rid]
+        if collection not in record.collections:
+            record.collections.append(collection)
+
+    def _key(self, fields: dict[str, Any], line: int | None, key: str | None) -> str:
+        if key is not None and not VALID_KEY.fullmatch(key):
+            self.report.add(line, "id", f"key {key!r} cannot be a citation key; made a new one", "changed")
+            key = None
+        if key is None:
+            issued = fields.get("issued")
+            year = issued.year if issued else None
+            base = make_key(tuple(fields.get("authors", ())), year, fields["title"])
+            return self._free(base, self._records)
+        if key in self._records:
+            new = self._free(key, self._records)
+            message = f"key {key!r} is used by an earlier record; this one is {new!r}"
+            self.report.add(line, "id", message, "changed")
+            return new
+        return key
+
+    def _free(self, base: str, taken: Any) -> str:
+        """``base``, else ``base-2``, ``base-3``...: the first one not taken (each base resumes where it
+        stopped, so that n records with one base cost n steps, not n squared)."""
+        if base not in taken:
+            return base
+        counter = (base, taken is self._records)
+        n = self._next_suffix.get(counter, 2)
+        while f"{base}-{n}" in taken:
+            n += 1
+        self._next_suffix[counter] = n + 1
+        return f"{base}-{n}"
+
+    def build(self, info: CatalogInfo | None = None) -> Catalog:
+        """The catalog of everything added, in the order met."""
+        resources = [
+            Resource(id=rid, collection_ids=tuple(r.collections), tags=tuple(r.tags), **r.fields)
+            for rid, r in self._records.items()
+        ]
+        if info is None:
+            info = CatalogInfo(title=self.title) if self.title else CatalogInfo()
+        return Catalog.build(info, self._collections, resources)
