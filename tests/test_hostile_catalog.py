@@ -355,3 +355,38 @@ def test_a_folder_of_empty_files_is_not_a_valid_catalog(tmp_path: Path) -> None:
         "the file is empty, as is every file of the catalog; a catalog needs 'collections:' and 'resources:'"
     )
     assert problems_of(tmp_path) == [f"{tmp_path / name}:1:1: {message}" for name in ("a.yaml", "b.yml")]
+
+
+def test_blanks_at_either_end_of_a_text_are_refused(tmp_path: Path) -> None:
+    f = tmp_path / "blanks.yaml"
+    f.write_text(
+        "collections:\n  - {id: c, kind: course, title: ' C'}\n"
+        "resources:\n  - id: r\n    type: webpage\n    title: R\n    url: https://x.org/\n"
+        "    collections: [c]\n    note: |\n      A note ending in a line break.\n",
+        encoding="utf-8",
+    )
+    assert problems_of(f) == [
+        f"{f}:2:34: collections[0].title: starts or ends with a blank or a line break; remove it",
+        (
+            f"{f}:9:11: resources[0].note: starts or ends with a blank or a line break; remove it (end a YAML "
+            "block with |- to drop its last line break)"
+        ),
+    ]
+
+
+def test_a_capitalised_particle_without_a_given_name_stays_in_the_family_name() -> None:
+    person = Person(family="Morgan", particle="De")
+    catalog = one_resource_catalog(CatalogInfo(), authors=(person,))
+    (read,) = pybtex.database.parse_string(dumps(catalog, "bibtex"), "bibtex").entries["r"].persons["author"]
+    assert (read.prelast_names + read.last_names, read.first_names) == (["De", "Morgan"], [])
+
+
+def test_a_hostile_key_is_quoted_so_each_problem_stays_on_one_line(tmp_path: Path) -> None:
+    f = tmp_path / "keys.yaml"
+    f.write_text('catalog: {title: T, "x\\n@preamble{y}": 1}\n', encoding="utf-8")
+    assert problems_of(f) == [
+        (
+            f"{f}:1:21: catalog['x\\n@preamble{{y}}']: unknown field 'x\\n@preamble{{y}}'; allowed fields are: "
+            "description, homepage, license, maintainers, title, updated, version"
+        )
+    ]

@@ -19,13 +19,17 @@ _LINE_BREAK_OR_TAB = re.compile(f"[\\t\\n{LINE_SEPARATORS}]")
 def text_problem(value: str, multiline: bool = False) -> str | None:
     """Why a text breaks the rule, or None when every export format can carry it.
 
-    A one-line field (anything but prose such as a summary or a note) holds no line break and no tab.
+    No text starts or ends with blanks. A one-line field (anything but prose such as a summary or a note)
+    holds no line break and no tab.
 
     >>> text_problem("two\\nlines"), text_problem("two\\nlines", multiline=True)
     ('contains a line break (U+000A); write this field on one line', None)
     >>> text_problem("\\ufffe")
     'contains the noncharacter U+FFFE, which no export format can carry; remove it'
     """
+    if value[:1].isspace() or value[-1:].isspace():  # formats strip them: the text would not come back
+        hint = " (end a YAML block with |- to drop its last line break)" if value.endswith("\n") else ""
+        return f"starts or ends with a blank or a line break; remove it{hint}"
     if value.isprintable():  # the common case: no control, separator, surrogate or noncharacter
         return None
     found = FORBIDDEN.search(value)

@@ -113,7 +113,7 @@ def text_problems(doc: YamlDocument) -> list[Problem]:
         for key, value in container.items() if is_mapping else enumerate(container):
             name = key if is_mapping else field
             if type(value) is str:
-                if not value.isprintable() and (why := text_problem(value, name in MULTILINE_FIELDS)):
+                if why := text_problem(value, name in MULTILINE_FIELDS):
                     problems.append(doc.problem([*_path_of(entry), key], why))
             elif isinstance(value, dict | list):
                 stack.append((value, entry, key, name))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,11 +89,21 @@ class YamlDocument:
         return Problem(self.file, line, column, format_path([*path, key] if key else path), message)
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*|<<")
+
+
 def format_path(path: Sequence[PathPart]) -> str:
-    """JSON-path-like text for a location: ``resources[3].authors[0].family``."""
+    """JSON-path-like text for a location: ``resources[3].authors[0].family``; other keys quoted, on one line.
+
+    >>> format_path(["resources", 3, "authors", 0, "family"]), format_path(["catalog", "a\\nb"])
+    ('resources[3].authors[0].family', "catalog['a\\\\nb']")
+    """
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int) or not _PLAIN_KEY.fullmatch(part):
+            out += f"[{part!r}]"
+        else:
+            out += f".{part}" if out else part
     return out
 
 

@@ -99,7 +99,7 @@ def _name(person: Person, ascii_only: bool) -> str:
         parts.append(_name_part(person.suffix, ascii_only))
     if person.given:
         parts.append(_name_part(person.given, ascii_only))
-    elif person.suffix:
+    elif person.suffix or person.particle:  # "von Last, " keeps a capitalised particle out of First
         parts.append("")
     return ", ".join(parts)
 
