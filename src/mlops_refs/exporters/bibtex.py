@@ -149,7 +149,8 @@ class _BibBase(BaseExporter):
             yield "isbn", self.text(r.isbn)
         if r.doi:
             yield "doi", "{" + r.doi + "}"
-        yield "url", "{" + r.url + "}"
+        if r.url:
+            yield "url", "{" + r.url + "}"
         if r.tags:
             yield "keywords", self.text(", ".join(r.tags))
         if r.summary:
@@ -219,7 +220,8 @@ class BibTeXExporter(_BibBase):
                 fields.append(("primaryClass", "{" + r.arxiv_class + "}"))
         if entry_type == "misc" and not any(name == "howpublished" for name, _ in fields):
             how = f"arXiv preprint arXiv:{r.arxiv}" if r.type == "preprint" and r.arxiv else None
-            fields.append(("howpublished", self.text(how) if how else "{\\url{" + r.url + "}}"))
+            if how or r.link:
+                fields.append(("howpublished", self.text(how) if how else "{\\url{" + str(r.link) + "}}"))
         fields += list(self.common(r))
         if r.accessed:
             fields.append(("urldate", "{" + r.accessed.iso() + "}"))

@@ -110,7 +110,9 @@ class NetscapeExporter(BaseExporter):
     def _bookmark(self, lines: list[str], catalog: Catalog, resource: Resource, pad: str) -> None:
         """One link line, and its summary as a <DD> line."""
         dates = date_attributes(unix_time(resource.accessed, resource.issued, catalog.date))
+        if resource.link is None:
+            return  # a bookmark is a link: a record with no address has no place in this format
         tags = f' TAGS="{escape(",".join(resource.tags))}"' if resource.tags else ""
-        lines.append(f'{pad}<DT><A HREF="{escape(resource.url)}"{dates}{tags}>{escape(resource.title)}</A>')
+        lines.append(f'{pad}<DT><A HREF="{escape(resource.link)}"{dates}{tags}>{escape(resource.title)}</A>')
         if self.options.descriptions and resource.summary:
             lines.append(f"{pad}<DD>{escape(resource.summary)}")

@@ -97,7 +97,9 @@ def folder_lines(catalog: Catalog, collection: Collection, depth: int) -> Iterat
 
 def link_attributes(resource: Resource) -> str:
     """A resource as the attributes of a type="link" outline; its tags as comma-separated categories."""
-    attributes = f'text="{attribute(resource.title)}" type="link" url="{attribute(resource.url)}"'
+    attributes = f'text="{attribute(resource.title)}"'
+    if resource.link:
+        attributes += f' type="link" url="{attribute(resource.link)}"'
     date = resource.accessed or resource.issued
     if date is not None:
         attributes += f' created="{rfc822(date)}"'
