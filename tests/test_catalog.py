@@ -292,7 +292,12 @@ def test_imported_records_load_with_their_new_fields(tmp_path: Path) -> None:
     assert (first.url, first.collection_ids, first.pages) == (None, (), "xii-xv")
     assert first.original_date == PartialDate(1899, 3)
     assert first.translators == (Person(family="Doe", given="Jane"),)
-    assert (first.issn, first.pmid, first.pmcid, first.place) == ("1234-5679", "31452104", "PMC6712345", "Berlin")
+    assert (first.issn, first.pmid, first.pmcid, first.place) == (
+        "1234-5679",
+        "31452104",
+        "PMC6712345",
+        "Berlin",
+    )
     assert first.extra == (("mendeley-groups", "a"), ("mendeley-groups", "b"))
     assert second.extra == (("owner", "me"), ("timestamp", "2020"))
     assert second.link == "https://doi.org/10.1000/xyz"

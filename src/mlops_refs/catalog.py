@@ -70,6 +70,12 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
 
 def _load(path: str | os.PathLike[str] | None) -> Catalog:
     docs, problems = read_documents(catalog_files(path))
+    return catalog_from_documents(docs, problems)
+
+
+def catalog_from_documents(docs: list[YamlDocument], problems: list[Problem] | None = None) -> Catalog:
+    """Validate parsed catalog files together and build the catalog (CatalogError lists every problem)."""
+    problems = list(problems or ())
     for doc in docs:
         problems.extend(schema_problems(doc))
     if problems:
