@@ -19,7 +19,14 @@ from .textio import decode
 
 #: Resource fields a .bib file has no place for: the tree (written by neither writer) and the one-line
 #: summary (written as ``abstract``, read back as the abstract).
-LOST_FIELDS: frozenset[str] = frozenset({"collection_ids", "summary", "added"})
+BIBLATEX_LOST: frozenset[str] = frozenset(
+    {"collection_ids", "summary", "added"}
+    # not written by the .bib writers yet, though read here
+    | {"translators", "original_date", "issn", "pmid", "pmcid", "edition", "series", "chapter", "place"}
+    | {"abstract", "aliases", "extra"}
+)
+#: Classic BibTeX also has no type for software, pages, videos... (all @misc) and keeps dates to the month.
+LOST_FIELDS: frozenset[str] = BIBLATEX_LOST | {"type", "container"}
 
 #: Entry types -> our types; anything else is a document, with a report line.
 TYPES = {
@@ -432,7 +439,9 @@ def declared_encoding(data: bytes) -> str | None:
     """The charset a file declares: JabRef's ``% Encoding: X`` or an Emacs ``-*- coding: X -*-`` line."""
     head = data[:4096]
     match = _ENCODING.search(head) or _EMACS.search(head)
-    return match.group(1).decode("ascii") if match else None
+    if match is None:
+        return None
+    return re.sub(r"-(unix|dos|mac)$", "", match.group(1).decode("ascii"))  # Emacs' line-ending suffix
 
 
 # --- LaTeX to text
@@ -627,7 +636,7 @@ class _Mapper:
             (self.text(entry, n) for n in ("journaltitle", "journal", "booktitle") if n in f), None
         )
         how = f.get("howpublished", "")
-        url = self.text(entry, "url") if "url" in f else None
+        url = _SPACE.sub("", f["url"]) if "url" in f else None  # verbatim: '%' and '_' are not LaTeX there
         url_in_how = re.fullmatch(r"\s*\\url\s*\{([^{}]*)\}\s*", how)
         if url_in_how:
             url = url or url_in_how.group(1).strip()
@@ -735,7 +744,7 @@ class _Mapper:
     def _identifiers(self, entry: Entry, out: dict[str, Any], url: str | None) -> None:
         f, report = entry.fields, self.report
         if "doi" in f:
-            raw = self.latex.text(f["doi"].replace("\\_", "_"))
+            raw = _SPACE.sub("", f["doi"]).replace("\\_", "_")
             match = _DOI.match(raw.strip())
             if match:
                 out["doi"] = match.group(1)
@@ -748,7 +757,7 @@ class _Mapper:
             out["url"] = url.strip()
         if "eprint" in f:
             prefix = (f.get("archiveprefix") or f.get("eprinttype") or "").strip().lower()
-            raw = self.latex.text(f["eprint"])
+            raw = _SPACE.sub("", f["eprint"])
             match = _ARXIV.match(raw.strip())
             if match and (
                 prefix == "arxiv" or (not prefix and raw.lower().startswith("arxiv:")) or prefix == ""
@@ -858,6 +867,7 @@ class BibTeXReader:
 
     name: ClassVar[str] = "bibtex"
     extensions: ClassVar[tuple[str, ...]] = (".bib", ".bibtex")
+    lost_fields: ClassVar[frozenset[str]] = LOST_FIELDS
 
     def sniff(self, head: str) -> bool:
         """True when the text has a line starting with ``@type{`` or ``@type(``."""
@@ -872,6 +882,7 @@ class BibLaTeXReader(BibTeXReader):
     """BibLaTeX files (biber): ``date``, ``journaltitle``, ``@online``, extended name lists."""
 
     name: ClassVar[str] = "biblatex"
+    lost_fields: ClassVar[frozenset[str]] = BIBLATEX_LOST
 
     def sniff(self, head: str) -> bool:
         """True for a .bib text that uses fields or types only BibLaTeX has."""

@@ -1,0 +1,207 @@
+"""The BibTeX and BibLaTeX readers: our own output read back, the real-world corpus, hostile input."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import MISSING, fields, replace
+from pathlib import Path
+
+import bibtexparser
+import pytest
+
+from conftest import skip_or_fail
+from mlops_refs import dumps, loads, read
+from mlops_refs.formats.base import NotThisFormatError
+from mlops_refs.formats.bibtex import BIBLATEX_LOST, LOST_FIELDS
+from mlops_refs.model import PartialDate, Person
+
+
+def corpus() -> Path:
+    value = os.environ.get("MLOPS_REFS_IMPORT_CORPUS")
+    if not value or not Path(value, "bibtex").is_dir():
+        skip_or_fail("MLOPS_REFS_IMPORT_CORPUS is not set (it names shared/reference/import-corpus)")
+    return Path(value) / "bibtex"  # type: ignore[arg-type]
+
+
+def comparable(resource, lost: frozenset[str], fmt: str, summary_as_abstract: bool = True):
+    """A resource with the fields the format cannot carry cleared, as the writer hands them on."""
+    cleared = {
+        f.name: None if f.default is MISSING else f.default for f in fields(resource) if f.name in lost
+    }
+    out = replace(resource, **cleared)
+    if summary_as_abstract:  # both writers put the one-line summary in `abstract`
+        out = replace(out, abstract=resource.summary or resource.abstract)
+    if fmt == "bibtex":  # year and month only; text through classic LaTeX escapes
+        issued = resource.issued and PartialDate(resource.issued.year, resource.issued.month)
+        out = replace(out, issued=issued, title=fold(out.title))
+        # a report's publisher is written as its institution
+        out = replace(out, institution=out.institution or out.publisher, publisher=None)
+    return out
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace("‘", "`").replace("’", "'")
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "biblatex"])
+@pytest.mark.parametrize("catalog_name", ["bundled_catalog", "evil_catalog"])
+def test_our_own_files_read_back_equal_but_for_what_the_format_cannot_carry(
+    fmt: str, catalog_name: str, request: pytest.FixtureRequest
+) -> None:
+    catalog = request.getfixturevalue(catalog_name)
+    # biblatex has a type for the scholarly kinds, software and data sets (see the next test); others are @online
+    lost = LOST_FIELDS if fmt == "bibtex" else BIBLATEX_LOST | {"type"}
+    back, report = loads(dumps(catalog, fmt), fmt)
+    assert [r.id for r in back.resources] == [r.id for r in catalog.resources]
+    got = [comparable(r, lost, fmt) for r in back.resources]
+    if fmt == "bibtex":
+        got = [replace(r, title=fold(r.title)) for r in got]
+    assert got == [comparable(r, lost, fmt) for r in catalog.resources]
+    assert report.skipped == 0
+
+
+def test_biblatex_keeps_types_and_full_dates(bundled_catalog) -> None:
+    back, _ = loads(dumps(bundled_catalog, "biblatex"), "biblatex")
+    keeps = {"journal-article", "conference-paper", "preprint", "report", "book", "chapter", "thesis"}
+    for before, after in zip(bundled_catalog.resources, back.resources, strict=True):
+        assert after.issued == before.issued
+        if before.type in keeps | {"software", "dataset"}:
+            assert after.type == before.type, before.id
+
+
+def corpus_files() -> list[Path]:
+    folder = os.environ.get("MLOPS_REFS_IMPORT_CORPUS")
+    return sorted(Path(folder, "bibtex").glob("*.bib")) if folder else []
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_every_corpus_file_imports_every_entry(path: Path) -> None:
+    corpus()
+    catalog, report = read(path)
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    # % lines are comments for biber and JabRef; bibtexparser reads them as text, so drop them for it
+    text = re.sub(r"(?m)^[ \t]*%.*$", "", text)
+    library = bibtexparser.parse_string(text)
+    expected = len(library.entries)
+    # bibtexparser gives up on keyless entries (`@article{ author = ...`), which we read
+    assert expected <= len(catalog.resources) + report.skipped <= expected + len(library.failed_blocks)
+    assert report.read == len(catalog.resources)
+
+
+def test_corpus_must_be_present_under_strict() -> None:
+    corpus()
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_a_corpus_file_written_and_read_again_is_a_fixed_point(path: Path) -> None:
+    first, _ = read(path, "biblatex")
+    second, _ = loads(dumps(first, "biblatex"), "biblatex")
+    # the writer has a type only for the catalog's own kinds (else @online) and a langid for ten languages
+    lost = BIBLATEX_LOST | {"type", "language"}
+    assert [comparable(r, lost, "biblatex", False) for r in second.resources] == [
+        comparable(r, lost, "biblatex", False) for r in first.resources
+    ]
+
+
+def test_jabref_groups_become_the_collection_tree() -> None:
+    catalog, report = read(corpus() / "bbt_jabref-groups-717-3.8.bib")
+    tree = [(c.title, c.parent_id and catalog.collection(c.parent_id).title) for c in catalog.collections]
+    assert tree == [
+        ("my-main-group-3", None),
+        ("my-subgroup-3", "my-main-group-3"),
+        ("sub-sub-group-3", "my-subgroup-3"),
+        ("my-other-subgroup-3", "my-main-group-3"),
+    ]
+    both = catalog.resource("Unkonw-")
+    assert [c.title for c in catalog.collections_of(both)] == ["my-subgroup-3", "my-other-subgroup-3"]
+    assert report.lines == []
+
+
+def test_the_report_names_exactly_what_was_not_kept() -> None:
+    path = corpus() / "citationjs_string-and-preamble.bib"
+    assert [str(line) for line in read(path)[1].lines] == [
+        f"{path}:5: title: undefined macro 'bar'; kept as the text 'bar'",
+        f"{path}:4: type: @a has no type of its own here; read as a document",
+    ]
+    path = corpus() / "biber_encoding1_latin9.bib"
+    catalog, report = read(path)
+    assert report.lines == []
+    assert (catalog.resources[0].id, catalog.resources[0].title) == ("testŠ", "Šome title")
+
+
+def test_macros_concatenation_months_names_and_crossref() -> None:
+    text = r"""
+% a comment line with @misc{not, an = entry}
+@String{ieee = "IEEE"}
+@STRING(conf = "Conf. on " # ieee)
+@book{parent, title = {The Proceedings}, publisher = ieee, year = 2001}
+@InProceedings{child,
+  author = {van der Berg, Jr., Hans and {Barnes and Noble} and family=Doe, given=Jane},
+  title = {On {DNA} and \"Ubung -- a \emph{study}},
+  booktitle = conf # { 2001},
+  month = sep, year = {2001},
+  crossref = {parent},
+  keywords = {a, b; c},
+  pages = {1--10},
+  eprint = {2011.09926v2}, archivePrefix = {arXiv},
+  doi = {https://doi.org/10.1000/XYZ},
+  note = undefinedmacro,
+  title = {second title},
+}
+@article{, title = {No key}}
+"""
+    catalog, report = loads(text, "bibtex")
+    child = catalog.resource("child")
+    assert child.authors == (
+        Person(family="Berg", given="Hans", particle="van der", suffix="Jr."),
+        Person(literal="Barnes and Noble"),
+        Person(family="Doe", given="Jane"),
+    )
+    assert child.title == "On DNA and Übung – a study"
+    assert child.container == "Conf. on IEEE 2001"
+    assert child.publisher == "IEEE"
+    assert child.issued == PartialDate(2001, 9)
+    assert child.tags == ("a", "b", "c")
+    assert (child.pages, child.arxiv, child.doi) == ("1-10", "2011.09926", "10.1000/XYZ")
+    assert child.note == "undefinedmacro"
+    assert len(catalog) == 3
+    assert catalog.resources[2].id == "no-key"
+    assert [str(line) for line in report.lines] == [
+        "<string>:16: note: undefined macro 'undefinedmacro'; kept as the text 'undefinedmacro'",
+        "<string>:17: title: given twice in one entry; the first value is kept",
+        "<string>:6: crossref: publisher from 'parent'",
+        "<string>:15: doi: 'https://doi.org/10.1000/XYZ' read as '10.1000/XYZ'",
+    ]
+
+
+def test_a_broken_entry_is_skipped_and_the_next_one_read() -> None:
+    text = "@article{a, title = {Open brace never closed\n\n@article{b, title = {Fine}}\n"
+    catalog, report = loads(text, "bibtex")
+    assert [r.id for r in catalog.resources] == ["b"]
+    assert report.skipped == 1
+    assert report.exit_status == 1
+
+
+def test_encodings_declared_by_jabref_and_emacs_and_the_cp1252_fallback() -> None:
+    latin9 = "% Encoding: ISO-8859-15\n@misc{k, title = {Prix 5€}}\n".encode("iso8859-15")
+    assert loads(latin9, "bibtex")[0].resources[0].title == "Prix 5€"
+    emacs = "% -*- coding: latin-1 -*-\n@misc{k, title = {Caf\xe9}}\n".encode("latin-1")
+    assert loads(emacs, "bibtex")[0].resources[0].title == "Café"
+    catalog, report = loads("@misc{k, title = {Caf\xe9}}\n".encode("cp1252"), "bibtex")
+    assert catalog.resources[0].title == "Café"
+    assert [line.kind for line in report.lines] == ["guessed"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\x00\xff" * 5000, b"{" * 100000, b"@misc{" + b"{" * 100000, b"hello world, no entries here"],
+)
+def test_hostile_or_foreign_input_is_one_clean_error_or_report(data: bytes) -> None:
+    try:
+        catalog, report = loads(data, "bibtex")
+    except NotThisFormatError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert len(catalog) == 0
