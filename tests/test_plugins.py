@@ -95,7 +95,7 @@ def test_installed_plugin_is_seen_by_the_python_api(plugin_path: Path) -> None:
     code = "import mlops_refs; print(mlops_refs.formats()); print(mlops_refs.get_exporter('md').extension)"
     result = run_with(plugin_path, "-c", code)
     assert result.stdout.splitlines() == [
-        "['biblatex', 'bibtex', 'csl-json', 'markdown', 'netscape', 'opml', 'ris', 'zotero-rdf']",
+        "['biblatex', 'bibtex', 'csl-json', 'markdown', 'netscape', 'opml', 'ris', 'yaml', 'zotero-rdf']",
         ".md",
     ]
 
