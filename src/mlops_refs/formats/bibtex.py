@@ -169,6 +169,7 @@ _EMACS = re.compile(rb"-\*-.*?coding:\s*([A-Za-z0-9._-]+).*?-\*-")
 _BLOCK_START = re.compile(r"@[ \t]*([A-Za-z][\w-]*)[ \t\r\n]*([{(])")
 _AT_LINE = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w-]*[ \t]*[{(]")
 _NAME = re.compile(r"[^\s=,{}()\"#%]+")
+_COMMENT_LINE = re.compile(r"[ \t]*%")
 _SPACE = re.compile(r"\s+")
 _SNIFF = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 _BIBLATEX_SIGNS = re.compile(
@@ -300,9 +301,10 @@ def split(text: str, report: Report) -> Blocks:
     """Cut a .bib text into entries, macros and comments; a broken block is skipped and reported."""
     scan = _Scanner(text, report)
     blocks = Blocks()
+    finder = _BlockFinder(text)
     n = len(text)
     while True:
-        at = _next_block(text, scan.pos)
+        at = finder.next(scan.pos)
         if at is None:
             break
         match = _BLOCK_START.match(text, at)
@@ -330,23 +332,35 @@ def split(text: str, report: Report) -> Blocks:
     return blocks
 
 
-def _next_block(text: str, pos: int) -> int | None:
-    """The next '@' outside a comment line (text between blocks is a comment; '%' lines doubly so)."""
-    while True:
-        at = text.find("@", pos)
-        if at < 0:
-            return None
-        line_start = text.rfind("\n", pos, at) + 1 if at > pos else pos
-        if at == pos and pos > 0 and text[pos - 1] != "\n":
-            line_start = text.rfind("\n", 0, at) + 1
-        percent = text.find("%", line_start, at)
-        if percent >= 0 and not text[line_start:percent].strip():
-            end = text.find("\n", at)
-            if end < 0:
+class _BlockFinder:
+    """Finds each '@' that starts a block, skipping '%' comment lines, in one forward pass over the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._seen = 0  # the text before here has been looked at for line starts
+        self._comment = _COMMENT_LINE.match(text, 0) is not None  # is the line holding ``_seen`` a comment
+
+    def _on_comment_line(self, at: int) -> bool:
+        newline = self.text.rfind("\n", self._seen, at)  # only the part not looked at before: linear overall
+        if newline >= 0:
+            self._comment = _COMMENT_LINE.match(self.text, newline + 1) is not None
+        self._seen = at
+        return self._comment
+
+    def next(self, pos: int) -> int | None:
+        """The next '@' at or after ``pos`` that is not on a '%' comment line."""
+        text = self.text
+        while True:
+            at = text.find("@", pos)
+            if at < 0:
                 return None
-            pos = end + 1
-            continue
-        return at
+            if self._on_comment_line(at):
+                end = text.find("\n", at)
+                if end < 0:
+                    return None
+                pos = end + 1
+                continue
+            return at
 
 
 def _until_paren(scan: _Scanner) -> str:
@@ -447,6 +461,7 @@ def declared_encoding(data: bytes) -> str | None:
 # --- LaTeX to text
 
 _LATEX_WORK = re.compile(r"[\\{}$~]|--")
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
 
 
 #: Macros our writer and others use that pylatexenc does not know: name -> (argument spec, text).
@@ -490,9 +505,18 @@ class _Latex:
 
     def __init__(self) -> None:
         self._converter: Any = None
+        self._seen: dict[tuple[str, bool], str] = {}  # names and journals repeat across a file
 
     def text(self, value: str, multiline: bool = False) -> str:
         """A field's LaTeX as plain text; white space collapsed (line breaks kept where ``multiline``)."""
+        key = (value, multiline)
+        if key not in self._seen:
+            if len(self._seen) > 100_000:
+                self._seen.clear()
+            self._seen[key] = self._text(value, multiline)
+        return self._seen[key]
+
+    def _text(self, value: str, multiline: bool) -> str:
         if _LATEX_WORK.search(value):
             from pylatexenc.latexwalker import LatexWalker
 
@@ -500,7 +524,9 @@ class _Latex:
                 self._converter = _latex_converter()
             parsing, converter = self._converter
             try:
-                nodes = LatexWalker(value, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
+                # a bare % in a field is text to BibTeX, not a comment as LaTeX would have it
+                source = _BARE_PERCENT.sub(r"\\%", value)
+                nodes = LatexWalker(source, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
                 value = converter.nodelist_to_text(nodes)
             except Exception:  # pylatexenc gives up on some malformed input; the raw text is better than none
                 pass
