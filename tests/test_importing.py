@@ -126,3 +126,14 @@ def test_a_test_registry_takes_its_own_reader_classes() -> None:
 
     registry = ReaderRegistry([Upper])
     assert registry.detect("x.txt", b"HELLO").name == "upper"
+
+
+@pytest.mark.parametrize("fmt", mlops_refs.formats())
+def test_every_format_writes_imported_records_of_every_type_without_url_or_folder(fmt: str) -> None:
+    from mlops_refs.model import RESOURCE_TYPES, Catalog, CatalogInfo, Resource
+
+    records = [Resource(id=f"r{i}", type=t, title=f"A {t}") for i, t in enumerate(RESOURCE_TYPES)]
+    records.append(Resource(id="doi-only", type="journal-article", title="By DOI", doi="10.1000/xyz"))
+    text = mlops_refs.dumps(Catalog.build(CatalogInfo(), [], records), fmt)
+    assert "A magazine-article" in text or fmt in ("netscape", "opml")
+    assert "10.1000/xyz" in text

@@ -71,7 +71,7 @@ class CslJsonExporter(BaseExporter):
     def item(self, r: Resource) -> dict[str, Any]:
         """The CSL item for one resource, keys in a fixed order."""
         zotero = self.options.zotero_compatible
-        csl_type = CSL_TYPES[r.type]
+        csl_type = CSL_TYPES.get(r.type, "document")  # types read from other programs' files
         if zotero and csl_type == "software":
             csl_type = "book"
         publisher = _publisher(r)

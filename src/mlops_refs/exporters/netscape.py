@@ -91,6 +91,11 @@ class NetscapeExporter(BaseExporter):
             lines: list[str] = []
             self._folder(lines, catalog, root, depth, folder_dates)
             yield from lines
+        unfiled: list[str] = []  # records read from files that had no folder for them
+        for resource in catalog.resources:
+            if not resource.collection_ids:
+                self._bookmark(unfiled, catalog, resource, INDENT * depth)
+        yield from unfiled
         if self.options.root_folder:
             yield f"{INDENT}</DL><p>"
         yield "</DL><p>"

@@ -46,12 +46,18 @@ class OpmlExporter(BaseExporter):
         yield '<?xml version="1.0" encoding="UTF-8"?>'
         yield '<opml version="2.0">'
         yield from head_lines(catalog)
-        if not catalog.roots:
+        unfiled = [r for r in catalog.resources if not r.collection_ids]  # read from files without folders
+        if not catalog.roots and not unfiled:
             yield f"{INDENT}<body/>"
         else:
             yield f"{INDENT}<body>"
             for collection in catalog.roots:
                 yield from folder_lines(catalog, collection, 2)
+            for resource in unfiled:
+                try:
+                    yield f"{INDENT * 2}<outline {link_attributes(resource)}/>"
+                except ExportError as error:
+                    raise ExportError(f"opml: resource {resource.id}: {error}") from None
             yield f"{INDENT}</body>"
         yield "</opml>"
 

@@ -98,7 +98,7 @@ def record_lines(r: Resource) -> list[str]:
         pairs += [("DB", "arXiv"), ("AN", r.arxiv)]
     pairs += [("Y2", _date(r.accessed) if r.accessed else None), ("AB", r.summary)]
     pairs += [("N1", r.note), ("LA", r.language), *(("KW", tag) for tag in r.tags), ("ID", r.id)]
-    lines = [f"TY  - {RIS_TYPES[r.type]}"]
+    lines = [f"TY  - {RIS_TYPES.get(r.type, 'GEN')}"]  # GEN: types read from other programs' files
     lines += [f"{tag}  - {text}" for tag, value in pairs if value and (text := _fold(value))]
     lines.append("ER  - ")
     return lines

@@ -123,7 +123,7 @@ def item_markup(resource: Resource, n: int) -> str:
 
     Its note follows as a bib:Memo ``#note_<n>``.
     """
-    zotero_type, node_tag, container_tag = ZOTERO_TYPES[resource.type]
+    zotero_type, node_tag, container_tag = ZOTERO_TYPES.get(resource.type, ("document", "bib:Document", None))
     node_tag = node_tag or "rdf:Description"
     out = [f'{PAD[1]}<{node_tag} rdf:about="#item_{n}">', leaf(2, "z:itemType", zotero_type)]
 
