@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 VERBATIM = {"url", "doi", "eprint"}
+FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:+-]{0,63}")  # what bibtex and biber read as a field name
 
 BIBTEX_TYPES = {
     "journal-article": "article",
@@ -42,6 +44,21 @@ BIBLATEX_TYPES = {
     "thesis": "thesis",
     "software": "software",
     "dataset": "dataset",
+    # types of records read from other files (biblatex's standard entry types)
+    "magazine-article": "article",
+    "encyclopedia-entry": "inreference",
+    "proceedings": "proceedings",
+    "manuscript": "unpublished",
+    "patent": "patent",
+    "document": "misc",
+    "presentation": "misc",
+    "standard": "misc",
+    "legal": "misc",
+    "audio": "misc",
+    "image": "misc",
+    "map": "misc",
+    "interview": "misc",
+    "letter": "misc",
 }
 LANGIDS = {
     "en": "english",
@@ -121,6 +138,7 @@ class _BibBase(BaseExporter):
     """Shared writer: one entry per resource, fields in a fixed order, values braced."""
 
     ascii_only: bool = False
+    place_field: ClassVar[str] = "address"
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
         """Write every resource as one entry, in catalog order."""
@@ -157,6 +175,34 @@ class _BibBase(BaseExporter):
             yield "abstract", self.text(r.summary)
         if r.note:
             yield "note", self.text(r.note)
+
+    def imported(self, r: Resource, written: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Fields that records read from other files carry (translators, ISSN, place, ``extra``...)."""
+        out: list[tuple[str, str]] = []
+        if r.translators:
+            out.append(("translator", "{" + names(r.translators, self.ascii_only) + "}"))
+        for name, value in (
+            ("issn", r.issn),
+            ("pmid", r.pmid),
+            ("pmcid", r.pmcid),
+            ("edition", r.edition),
+            ("series", r.series),
+            ("chapter", r.chapter),
+            (self.place_field, r.place),
+            ("abstract", None if r.summary else r.abstract),
+        ):
+            if value:
+                out.append((name, self.text(value)))
+        if r.original_date and self.place_field == "location":
+            out.append(("origdate", "{" + r.original_date.iso() + "}"))
+        if r.aliases:
+            out.append(("ids", "{" + ",".join(r.aliases) + "}"))
+        taken = {name for name, _ in written} | {name for name, _ in out}
+        for name, value in r.extra:
+            if FIELD_NAME.fullmatch(name) and name.lower() not in taken:
+                taken.add(name.lower())
+                out.append((name.lower(), self.text(value)))
+        return out
 
 
 class BibTeXExporter(_BibBase):
@@ -227,7 +273,7 @@ class BibTeXExporter(_BibBase):
             fields.append(("urldate", "{" + r.accessed.iso() + "}"))
         if r.language:
             fields.append(("language", self.text(r.language)))
-        return entry_type, fields
+        return entry_type, fields + self.imported(r, fields)
 
 
 class BibLaTeXExporter(_BibBase):
@@ -239,6 +285,7 @@ class BibLaTeXExporter(_BibBase):
         "BibLaTeX for biber: UTF-8, @online/@software/@report, ISO dates, arXiv eprints."
     )
     default_filename: ClassVar[str] = "mlops-refs.biblatex.bib"
+    place_field: ClassVar[str] = "location"
     Options = BibLaTeXOptions
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:
@@ -290,4 +337,4 @@ class BibLaTeXExporter(_BibBase):
             fields.append(("urldate", "{" + r.accessed.iso() + "}"))
         if r.language in LANGIDS:
             fields.append(("langid", "{" + LANGIDS[r.language] + "}"))
-        return entry_type, fields
+        return entry_type, fields + self.imported(r, fields)

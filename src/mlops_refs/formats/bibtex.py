@@ -19,14 +19,10 @@ from .textio import decode
 
 #: Resource fields a .bib file has no place for: the tree (written by neither writer) and the one-line
 #: summary (written as ``abstract``, read back as the abstract).
-BIBLATEX_LOST: frozenset[str] = frozenset(
-    {"collection_ids", "summary", "added"}
-    # not written by the .bib writers yet, though read here
-    | {"translators", "original_date", "issn", "pmid", "pmcid", "edition", "series", "chapter", "place"}
-    | {"abstract", "aliases", "extra"}
-)
-#: Classic BibTeX also has no type for software, pages, videos... (all @misc) and keeps dates to the month.
-LOST_FIELDS: frozenset[str] = BIBLATEX_LOST | {"type", "container"}
+BIBLATEX_LOST: frozenset[str] = frozenset({"collection_ids", "summary", "added"})
+#: Classic BibTeX also has no type for software, pages, videos... (all @misc), keeps dates to the month
+#: and has no original date.
+LOST_FIELDS: frozenset[str] = BIBLATEX_LOST | {"type", "container", "original_date"}
 
 #: Entry types -> our types; anything else is a document, with a report line.
 TYPES = {
@@ -455,7 +451,9 @@ def declared_encoding(data: bytes) -> str | None:
     match = _ENCODING.search(head) or _EMACS.search(head)
     if match is None:
         return None
-    return re.sub(r"-(unix|dos|mac)$", "", match.group(1).decode("ascii"))  # Emacs' line-ending suffix
+    name = re.sub(r"-(unix|dos|mac)$", "", match.group(1).decode("ascii"))  # Emacs' line-ending suffix
+    # UTF-8 holds ASCII: a file declared ASCII with UTF-8 in it (keys bibtex cannot encode) reads as such
+    return "utf-8" if name.lower() in ("ascii", "us-ascii") else name
 
 
 # --- LaTeX to text
@@ -710,7 +708,7 @@ class _Mapper:
         if out.get("arxiv") and (kind == "misc" or (kind == "online" and prepublished)):
             out["type"] = "preprint"
         if "ids" in f:
-            out["aliases"] = [a.strip() for a in f["ids"].split(",") if a.strip()]
+            out["aliases"] = tuple(a.strip() for a in f["ids"].split(",") if a.strip())
         if "key" in f:
             report.add(entry.lines["key"], "key", "a sorting key for bibtex styles; not kept", "dropped")
         extra = out.setdefault("extra", [])
