@@ -234,3 +234,55 @@ def test_fields_of_imported_records_survive_a_write_back(fmt: str) -> None:
     assert comparable(back.resources[0], lost, fmt, False) == comparable(record, lost, fmt, False)
     # with no author, the bibtex writer adds a sort key for plain.bst, which is no data of the record
     assert [line.field for line in report.lines] == (["key"] if fmt == "bibtex" else [])
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_pybtex_agrees_on_keys_and_people_where_it_reads_the_file(path: Path) -> None:
+    from pybtex.database import parse_string
+    from pybtex.scanner import PybtexError
+
+    catalog, _ = read(path)
+    try:  # pybtex's strict parser aborts a whole file on its first problem (13 of the corpus files)
+        oracle = parse_string(path.read_bytes().decode("utf-8", errors="replace"), "bibtex")
+    except PybtexError:
+        assert len(catalog) > 0  # where pybtex gives up on the whole file, we still read its entries
+        return
+    ours = {r.id: r for r in catalog.resources}
+    for key, entry in oracle.entries.items():
+        if not key.isascii():
+            continue  # pybtex saw the bytes as UTF-8 with replacements, we decoded them as declared
+        resource = ours[key]
+        if "crossref" not in entry.fields:  # pybtex does not resolve crossref by default; we do
+            assert len(resource.authors) == len(entry.persons.get("author", [])), key
+            assert len(resource.editors) == len(entry.persons.get("editor", [])), key
+
+
+def test_calibre_tags_and_string_concatenation_keep_their_words() -> None:
+    calibre, _ = read(corpus() / "bbt_calibre-tags-2743.bib")
+    assert calibre.resources[0].tags == (
+        "Minderheiten",
+        "Menschenrechte",
+        "Ethik",
+        "Begründung Menschenrechte",
+        "Geschichte",
+    )
+    concat, _ = read(corpus() / "bbt_string-concat-spaces-1081.bib")
+    assert concat.resources[0].container == "a space between this and this"
+
+
+def test_old_jabref_groupstree_lists_its_members_by_key() -> None:
+    text = r"""@article{a, title = {A}}
+@article{b, title = {B}}
+@comment{jabref-meta: groupstree:
+0 AllEntriesGroup:;
+1 ExplicitGroup:Top\;0\;a\;;
+2 ExplicitGroup:Inner\;0\;a\;b\;;
+}
+"""
+    catalog, report = loads(text, "bibtex")
+    assert [(c.title, c.resource_ids) for c in catalog.collections] == [
+        ("Top", ("a",)),
+        ("Inner", ("a", "b")),
+    ]
+    assert catalog.collection("inner").parent_id == "top"
+    assert report.lines == []

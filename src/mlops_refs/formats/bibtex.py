@@ -149,6 +149,7 @@ HANDLED = frozenset(
         "primaryclass",
         "eprintclass",
         "keywords",
+        "tags",
         "language",
         "langid",
         "groups",
@@ -694,7 +695,9 @@ class _Mapper:
             out["pages"] = pages.replace("\u2013", "-").replace("--", "-")
         self._dates(entry, out)
         self._identifiers(entry, out, url)
-        if keywords := self.text(entry, "keywords"):
+        # keywords, and calibre's tags (all of a book's tags in one field)
+        keywords = ",".join(t for t in (self.text(entry, "keywords"), self.text(entry, "tags")) if t)
+        if keywords:
             tags = [t.strip() for t in re.split(r"[,;]", keywords)]
             out["tags"] = list(dict.fromkeys(t for t in tags if t))
         language = (self.text(entry, "langid") or self.text(entry, "language") or "").strip()
