@@ -137,3 +137,18 @@ def test_every_format_writes_imported_records_of_every_type_without_url_or_folde
     text = mlops_refs.dumps(Catalog.build(CatalogInfo(), [], records), fmt)
     assert "A magazine-article" in text or fmt in ("netscape", "opml")
     assert "10.1000/xyz" in text
+
+
+def test_the_same_records_from_two_files_import_into_a_valid_catalog(tmp_path: Path, capsys) -> None:
+    tests = Path(__file__).parent
+    into = tmp_path / "out"
+    sources = [str(tests / "fixtures" / "good" / "catalog.yaml"), str(tests / "golden" / "good.biblatex.bib")]
+    assert main(["import", *sources, "--into", str(into), "--report", str(tmp_path / "r.json")]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "<import>: doi: paleyes2022challenges-2: '10.1145/3533378' is not valid here (already given by an earlier record); kept in extra"
+        in err
+    )
+    assert main(["validate", str(into)]) == 0
+    second = load_catalog(into).resource("paleyes2022challenges-2")
+    assert ("doi", "10.1145/3533378") in second.extra

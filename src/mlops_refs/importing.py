@@ -85,6 +85,8 @@ def conform(catalog: Catalog, report: Report) -> Catalog:
                     bad[name] = "already given by an earlier record"
                 else:
                     seen[name].add(normalise(value))
+        if "arxiv" in bad and r.arxiv_class:  # the class means nothing without its id
+            bad.setdefault("arxiv_class", "goes with the arXiv id")
         out.append(_move_to_extra(r, bad, report) if bad else r)
     return Catalog.build(catalog.info, catalog.collections, out)
 
@@ -129,6 +131,19 @@ def _as_yaml(r: Resource) -> dict[str, Any]:
     return out
 
 
+def check_folder(files: dict[str, str], into: str) -> None:
+    """Load the folder's files as ``validate`` would, before any is written (CatalogError if one fails)."""
+    from .catalog import catalog_from_documents
+    from .yamlio import read_yaml
+
+    docs, problems = [], []
+    for name, text in files.items():
+        doc, found = read_yaml(os.path.join(into, name), text)
+        docs.append(doc)
+        problems.extend(found)
+    catalog_from_documents(docs, problems)
+
+
 def print_report(reports: list[Report], json_path: str | None) -> None:
     """Report lines on standard error; the whole report as JSON to ``json_path`` when given."""
     for report in reports:
@@ -165,8 +180,10 @@ def import_files(paths: list[str], fmt: str | None, into: str, report_json: str 
     catalog = conform(merge(parts), checks)
     if checks.lines:
         reports.append(checks)
+    files = folder_files(catalog)
+    check_folder(files, into)
     with staged_files() as staged:
-        for name, text in folder_files(catalog).items():
+        for name, text in files.items():
             staged.open(target / name).write(text)
     print_report(reports, report_json)
     print(f"wrote {len(catalog)} resource(s) into {into}", file=sys.stderr)
