@@ -152,3 +152,15 @@ def test_the_same_records_from_two_files_import_into_a_valid_catalog(tmp_path: P
     assert main(["validate", str(into)]) == 0
     second = load_catalog(into).resource("paleyes2022challenges-2")
     assert ("doi", "10.1145/3533378") in second.extra
+
+
+def test_the_readme_fidelity_table_is_the_readers_declarations() -> None:
+    from mlops_refs.formats import bibtex, catalog_yaml
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, lost in (
+        ("bibtex", bibtex.LOST_FIELDS),
+        ("biblatex", bibtex.BIBLATEX_LOST),
+        ("yaml", catalog_yaml.LOST_FIELDS),
+    ):
+        assert f"| `{name}` | {', '.join(sorted(lost)) or 'none'} |" in readme

@@ -661,7 +661,9 @@ class _Mapper:
             (self.text(entry, n) for n in ("journaltitle", "journal", "booktitle") if n in f), None
         )
         how = f.get("howpublished", "")
-        url = _SPACE.sub("", f["url"]) if "url" in f else None  # verbatim: '%' and '_' are not LaTeX there
+        # verbatim: '%' and '_' are not LaTeX there; BibDesk keeps its links in bdsk-url-1, -2...
+        url_field = "url" if "url" in f else ("bdsk-url-1" if "bdsk-url-1" in f else None)
+        url = _SPACE.sub("", f[url_field]) if url_field else None
         url_in_how = re.fullmatch(r"\s*\\url\s*\{([^{}]*)\}\s*", how)
         if url_in_how:
             url = url or url_in_how.group(1).strip()
@@ -716,7 +718,7 @@ class _Mapper:
             report.add(entry.lines["key"], "key", "a sorting key for bibtex styles; not kept", "dropped")
         extra = out.setdefault("extra", [])
         for name, value in f.items():
-            if name not in HANDLED:
+            if name not in HANDLED and not (name == "bdsk-url-1" and url_field == name):
                 extra.append((name, self.latex.text(value, multiline=True)))
         if not extra:
             del out["extra"]
