@@ -11,29 +11,11 @@ import json
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from ..crosswalk import format_type
 from . import BaseExporter, Options
 
 if TYPE_CHECKING:
     from ..model import Catalog, PartialDate, Person, Resource
-
-CSL_TYPES: dict[str, str] = {
-    "journal-article": "article-journal",
-    "conference-paper": "paper-conference",
-    "preprint": "article",
-    "report": "report",
-    "book": "book",
-    "chapter": "chapter",
-    "thesis": "thesis",
-    "software": "software",
-    "service": "webpage",
-    "webpage": "webpage",
-    "documentation": "webpage",
-    "blog-post": "post-weblog",
-    "news-article": "article-newspaper",
-    "video": "motion_picture",
-    "dataset": "dataset",
-    "course": "webpage",
-}
 
 
 @dataclass(frozen=True)
@@ -71,7 +53,7 @@ class CslJsonExporter(BaseExporter):
     def item(self, r: Resource) -> dict[str, Any]:
         """The CSL item for one resource, keys in a fixed order."""
         zotero = self.options.zotero_compatible
-        csl_type = CSL_TYPES.get(r.type, "document")  # types read from other programs' files
+        csl_type = format_type(r.type, "csl")
         if zotero and csl_type == "software":
             csl_type = "book"
         publisher = _publisher(r)

@@ -6,6 +6,7 @@ uppercase tags and attributes; Firefox walks the same file as an HTML document.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
@@ -35,21 +36,24 @@ class NetscapeOptions(Options):
     )
 
 
-def escape(text: str) -> str:
-    """Escape text or an attribute value on one line, using only the five entities Chrome decodes.
+# An "&" that could start a character reference (named, with or without ";", or numeric); others are text.
+_AMBIGUOUS_AMPERSAND = re.compile(r"&(?=[A-Za-z0-9#])")
 
-    >>> escape("Q&A: <b> \\"x\\" 'y'\\nz")
-    'Q&amp;A: &lt;b&gt; &quot;x&quot; &#39;y&#39; z'
+
+def escape(text: str) -> str:
+    """Escape text or an attribute value on one line, with only entities Chrome decodes, no more than needed.
+
+    Zotero's bookmark importer decodes no entity in <DD> and Chrome only &amp; &lt; &gt; &quot; &#39;, so a
+    bare "'" or an "&" that cannot start a reference stays as it is. ">" and '"' are escaped because
+    Chrome's line reader looks for the ends of tags and attribute values with them.
+
+    >>> print(escape("Q & A, R&D: <b> 'z'"))
+    Q & A, R&amp;D: &lt;b&gt; 'z'
     """
     if not text.isprintable():  # every line break is unprintable
         text = " ".join(text.splitlines())
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
-    )
+    text = _AMBIGUOUS_AMPERSAND.sub("&amp;", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def unix_time(*dates: PartialDate | None) -> int | None:

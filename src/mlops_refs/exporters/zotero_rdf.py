@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import IO, TYPE_CHECKING, ClassVar
 
+from ..crosswalk import format_type
 from ..errors import ExportError
 from . import BaseExporter, write_lines
 from .xmltext import text
@@ -39,24 +40,35 @@ NAMESPACES = {
 }
 
 
-# Our type -> (Zotero itemType, node element, container element); None = rdf:Description / no container.
-ZOTERO_TYPES: dict[str, tuple[str, str | None, str | None]] = {
-    "journal-article": ("journalArticle", "bib:Article", "bib:Journal"),
-    "conference-paper": ("conferencePaper", None, "bib:Journal"),
-    "preprint": ("preprint", None, None),
-    "report": ("report", "bib:Report", None),
-    "book": ("book", "bib:Book", None),
-    "chapter": ("bookSection", "bib:BookSection", "bib:Book"),
-    "thesis": ("thesis", "bib:Thesis", None),
-    "software": ("computerProgram", "bib:Data", None),
-    "service": ("computerProgram", "bib:Data", None),
-    "webpage": ("webpage", "bib:Document", "z:Website"),
-    "documentation": ("webpage", "bib:Document", "z:Website"),
-    "course": ("webpage", "bib:Document", "z:Website"),
-    "blog-post": ("blogPost", "bib:Document", "z:Blog"),
-    "news-article": ("newspaperArticle", "bib:Article", "bib:Newspaper"),
-    "video": ("videoRecording", "bib:Recording", None),
-    "dataset": ("dataset", None, None),
+# Zotero item type -> (node element, container element), as Zotero's exporter shapes each type;
+# None = rdf:Description / no container node.
+NODE_SHAPES: dict[str, tuple[str | None, str | None]] = {
+    "journalArticle": ("bib:Article", "bib:Journal"),
+    "conferencePaper": (None, "bib:Journal"),
+    "preprint": (None, None),
+    "report": ("bib:Report", None),
+    "book": ("bib:Book", None),
+    "bookSection": ("bib:BookSection", "bib:Book"),
+    "thesis": ("bib:Thesis", None),
+    "computerProgram": ("bib:Data", None),
+    "webpage": ("bib:Document", "z:Website"),
+    "blogPost": ("bib:Document", "z:Blog"),
+    "newspaperArticle": ("bib:Article", "bib:Newspaper"),
+    "videoRecording": ("bib:Recording", None),
+    "dataset": (None, None),
+    "magazineArticle": ("bib:Article", "bib:Periodical"),
+    "encyclopediaArticle": (None, "bib:Book"),
+    "manuscript": ("bib:Manuscript", None),
+    "presentation": ("bib:ConferenceProceedings", None),
+    "patent": ("bib:Patent", None),
+    "standard": (None, None),
+    "case": ("bib:Document", "bib:CourtReporter"),
+    "audioRecording": ("bib:Recording", None),
+    "artwork": ("bib:Illustration", None),
+    "map": ("bib:Image", None),
+    "interview": ("bib:Interview", None),
+    "letter": ("bib:Letter", None),
+    "document": (None, None),
 }
 
 BATCH = 1000  # items rendered and written together
@@ -123,7 +135,8 @@ def item_markup(resource: Resource, n: int) -> str:
 
     Its note follows as a bib:Memo ``#note_<n>``.
     """
-    zotero_type, node_tag, container_tag = ZOTERO_TYPES.get(resource.type, ("document", "bib:Document", None))
+    zotero_type = format_type(resource.type, "zotero")
+    node_tag, container_tag = NODE_SHAPES[zotero_type]
     node_tag = node_tag or "rdf:Description"
     out = [f'{PAD[1]}<{node_tag} rdf:about="#item_{n}">', leaf(2, "z:itemType", zotero_type)]
 
@@ -151,8 +164,7 @@ def item_markup(resource: Resource, n: int) -> str:
     if resource.note:
         out.append(f'{PAD[2]}<dcterms:isReferencedBy rdf:resource="#note_{n}"/>')
     out += [leaf(2, "dc:subject", tag) for tag in resource.tags]
-    if resource.url:
-        out.append(URL.format(text(resource.url)))
+    out.append(URL.format(text(resource.url)))
     out += [leaf(2, "dc:identifier", identifier) for identifier in identifiers]
     if not container_tag:
         number = resource.number or (
