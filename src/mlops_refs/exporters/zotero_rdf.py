@@ -164,7 +164,8 @@ def item_markup(resource: Resource, n: int) -> str:
     if resource.note:
         out.append(f'{PAD[2]}<dcterms:isReferencedBy rdf:resource="#note_{n}"/>')
     out += [leaf(2, "dc:subject", tag) for tag in resource.tags]
-    out.append(URL.format(text(resource.url)))
+    if resource.url:
+        out.append(URL.format(text(resource.url)))
     out += [leaf(2, "dc:identifier", identifier) for identifier in identifiers]
     if not container_tag:
         number = resource.number or (

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ..crosswalk import Format, catalog_type
 from ..model import Catalog, PartialDate, Person
 from .base import NotThisFormatError, Report
 from .builder import CatalogBuilder
@@ -24,33 +25,21 @@ BIBLATEX_LOST: frozenset[str] = frozenset({"collection_ids", "summary", "added"}
 #: and has no original date.
 LOST_FIELDS: frozenset[str] = BIBLATEX_LOST | {"type", "container", "original_date"}
 
-#: Entry types -> our types; anything else is a document, with a report line.
-TYPES = {
-    "article": "journal-article",
-    "inproceedings": "conference-paper",
+#: Entry types other programs write that the crosswalk names in neither BibTeX nor BibLaTeX; the crosswalk
+#: (``catalog_type``) decides the rest, and anything else is a document, with a report line.
+OTHER_TYPES = {
     "conference": "conference-paper",
-    "techreport": "report",
-    "report": "report",
-    "book": "book",
     "mvbook": "book",
     "booklet": "book",
-    "incollection": "chapter",
     "inbook": "chapter",
     "bookinbook": "chapter",
-    "phdthesis": "thesis",
     "mastersthesis": "thesis",
-    "thesis": "thesis",
-    "online": "webpage",
     "electronic": "webpage",
     "www": "webpage",
-    "software": "software",
     "dataset": "dataset",
     "data": "dataset",
     "manual": "documentation",
-    "unpublished": "manuscript",
-    "proceedings": "proceedings",
     "mvproceedings": "proceedings",
-    "patent": "patent",
     "standard": "standard",
     "video": "video",
     "movie": "video",
@@ -59,12 +48,10 @@ TYPES = {
     "image": "image",
     "artwork": "image",
     "letter": "letter",
-    "inreference": "encyclopedia-entry",
     "reference": "encyclopedia-entry",
     "periodical": "magazine-article",
     "legislation": "legal",
     "jurisdiction": "legal",
-    "misc": "document",
 }
 MONTHS = {
     name: n
@@ -493,9 +480,7 @@ def _latex_converter() -> tuple[Any, Any]:
         prepend=True,
         macros=[latex2text.MacroTextSpec(n, simplify_repl=r) for n, (_, r) in _MACROS.items()],
     )
-    converter = latex2text.LatexNodes2Text(
-        latex_context=texts, math_mode="verbatim", strict_latex_spaces=True
-    )
+    converter = latex2text.LatexNodes2Text(latex_context=texts, math_mode="text", strict_latex_spaces=True)
     return parsing, converter
 
 
@@ -581,8 +566,10 @@ def _date(text: str) -> PartialDate | None:
 class _Mapper:
     """One entry's fields -> Resource fields; what does not fit is kept in ``extra`` or reported."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, fmt: Format) -> None:
         self.report = report
+        self.fmt: Format = fmt
+        self.other_fmt: Format = "bibtex" if fmt == "biblatex" else "biblatex"
         self.latex = _Latex()
 
     def text(self, entry: Entry, name: str, multiline: bool = False) -> str | None:
@@ -646,8 +633,9 @@ class _Mapper:
         report, f = self.report, entry.fields
         out: dict[str, Any] = {}
         kind = entry.type
-        out["type"] = TYPES.get(kind, "document")
-        if kind not in TYPES:
+        found = catalog_type(self.fmt, kind) or catalog_type(self.other_fmt, kind) or OTHER_TYPES.get(kind)
+        out["type"] = found or "document"
+        if found is None:
             report.add(
                 entry.line, "type", f"@{kind} has no type of its own here; read as a document", "guessed"
             )
@@ -673,7 +661,7 @@ class _Mapper:
             else:
                 out.setdefault("extra", []).append(("howpublished", self.text(entry, "howpublished") or ""))
         organization = self.text(entry, "organization")
-        if organization:
+        if organization and organization != container:  # an @online's site may be in both fields
             if kind == "online" and container is None:
                 container = organization
             elif "publisher" not in f:
@@ -854,7 +842,7 @@ def group_tree(comments: list[str]) -> list[tuple[int, str, list[str]]]:
 # --- the readers
 
 
-def read_bib(data: bytes, report: Report, title: str | None = None) -> Catalog:
+def read_bib(data: bytes, report: Report, fmt: Format = "bibtex", title: str | None = None) -> Catalog:
     """A .bib file's bytes as a catalog; what did not fit is in ``report``."""
     text = decode(data, report, declared_encoding(data))
     blocks = split(text, report)
@@ -873,7 +861,7 @@ def read_bib(data: bytes, report: Report, title: str | None = None) -> Catalog:
         folders.setdefault(name, cid)
         for key in keys:
             explicit.setdefault(key, []).append(cid)
-    mapper = _Mapper(report)
+    mapper = _Mapper(report, fmt)
     for entry in blocks.entries:
         if entry.type in ("xdata",):
             continue
@@ -904,7 +892,7 @@ class BibTeXReader:
 
     def read(self, data: bytes, report: Report) -> Catalog:
         """The catalog the file holds; losses go to ``report``."""
-        return read_bib(data, report)
+        return read_bib(data, report, self.name)  # type: ignore[arg-type]
 
 
 class BibLaTeXReader(BibTeXReader):
