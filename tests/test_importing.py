@@ -164,3 +164,18 @@ def test_the_readme_fidelity_table_is_the_readers_declarations() -> None:
         ("yaml", catalog_yaml.LOST_FIELDS),
     ):
         assert f"| `{name}` | {', '.join(sorted(lost)) or 'none'} |" in readme
+
+
+def test_clashing_keys_get_the_next_free_suffix() -> None:
+    from mlops_refs.formats.base import Report
+    from mlops_refs.formats.builder import CatalogBuilder
+
+    builder = CatalogBuilder(Report("f"))
+    ids = [
+        builder.add({"type": "document", "title": "T"}, 1, key=k) for k in ("x", "x-2", "x", "x", None, None)
+    ]
+    assert ids == ["x", "x-2", "x-3", "x-4", "t", "t-2"]
+    assert [str(line) for line in builder.report.lines] == [
+        "f:1: id: key 'x' is used by an earlier record; this one is 'x-3'",
+        "f:1: id: key 'x' is used by an earlier record; this one is 'x-4'",
+    ]

@@ -68,6 +68,9 @@ class CatalogBuilder:
         self._collection_ids: set[str] = set()
         self._records: dict[str, _Record] = {}
         self._by_identity: dict[str, str] = {}
+        self._suffixes: dict[
+            tuple[int, str], int
+        ] = {}  # the next suffix to try for a base: linear, not quadratic
 
     def folder(
         self,
@@ -141,13 +144,15 @@ class CatalogBuilder:
             return new
         return key
 
-    @staticmethod
-    def _free(base: str, taken: Any) -> str:
+    def _free(self, base: str, taken: Any) -> str:
+        """``base``, else ``base-2``, ``base-3``...: the first free one, counting on from the last given."""
         if base not in taken:
             return base
-        n = 2
+        key = (id(taken), base)
+        n = self._suffixes.get(key, 2)
         while f"{base}-{n}" in taken:
             n += 1
+        self._suffixes[key] = n + 1
         return f"{base}-{n}"
 
     def build(self, info: CatalogInfo | None = None) -> Catalog:
