@@ -290,3 +290,17 @@ def test_old_jabref_groupstree_lists_its_members_by_key() -> None:
     ]
     assert catalog.collection("inner").parent_id == "top"
     assert report.lines == []
+
+
+@pytest.mark.consumer
+def test_biber_typesets_the_whole_corpus_imported_and_written_back(tmp_path: Path) -> None:
+    """Every corpus entry, with what it carries beyond our own data (translators, ids, extra fields...)."""
+    from consumers import typeset
+    from mlops_refs.formats.base import Report
+    from mlops_refs.importing import conform, merge, read_all
+
+    files = [str(p) for p in sorted(corpus().glob("*.bib"))]
+    catalog = conform(merge(read_all(files, None)), Report("<import>"))
+    result = typeset(tmp_path, dumps(catalog, "biblatex"), biblatex=True)
+    assert not re.search(r"^(WARN|ERROR)", result.blg, re.M), result.blg
+    assert sorted(re.findall(r"\\entry\{([^}]*)\}", result.bbl)) == sorted(r.id for r in catalog.resources)
