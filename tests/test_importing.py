@@ -179,3 +179,16 @@ def test_clashing_keys_get_the_next_free_suffix() -> None:
         "f:1: id: key 'x' is used by an earlier record; this one is 'x-3'",
         "f:1: id: key 'x' is used by an earlier record; this one is 'x-4'",
     ]
+
+
+def test_convert_passes_writer_options_and_keeps_the_tree_through_bibtex(tmp_path: Path, capsys) -> None:
+    good = Path(__file__).parent / "fixtures" / "good" / "catalog.yaml"
+    bib = tmp_path / "good.bib"
+    assert main(["convert", str(good), str(bib), "-O", "groups=true"]) == 0
+    assert main(["convert", str(bib), str(tmp_path / "back.yaml")]) == 0
+    back = load_catalog(tmp_path / "back.yaml")
+    original = load_catalog(good)
+    paths = lambda c: [tuple(x.title for x in c.path(col)) for col in c.collections]  # noqa: E731
+    assert paths(back) == paths(original)
+    assert main(["convert", str(good), str(bib), "-O", "colour=red"]) == 2
+    assert "unknown option colour" in capsys.readouterr().err

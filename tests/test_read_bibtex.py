@@ -304,3 +304,35 @@ def test_biber_typesets_the_whole_corpus_imported_and_written_back(tmp_path: Pat
     result = typeset(tmp_path, dumps(catalog, "biblatex"), biblatex=True)
     assert not re.search(r"^(WARN|ERROR)", result.blg, re.M), result.blg
     assert sorted(re.findall(r"\\entry\{([^}]*)\}", result.bbl)) == sorted(r.id for r in catalog.resources)
+
+
+def tree_of(catalog) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each collection as its path of titles and its members' ids: what survives renamed collection ids."""
+    return [
+        (tuple(c.title for c in catalog.path(collection)), collection.resource_ids)
+        for collection in catalog.collections
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "biblatex"])
+@pytest.mark.parametrize("catalog_name", ["bundled_catalog", "evil_catalog", "good_catalog"])
+def test_with_jabref_groups_the_collection_tree_survives(
+    fmt: str, catalog_name: str, request: pytest.FixtureRequest
+) -> None:
+    catalog = request.getfixturevalue(catalog_name)
+    text = dumps(catalog, fmt, groups=True)
+    assert "@Comment{jabref-meta: grouping:\n0 AllEntriesGroup:;\n1 StaticGroup:" in text
+    back, report = loads(text, fmt)
+    assert tree_of(back) == tree_of(catalog)
+    assert report.skipped == 0
+
+
+def test_group_names_with_commas_and_quoting_characters_read_back() -> None:
+    from mlops_refs.model import Catalog, CatalogInfo, Collection, Resource
+
+    names = ["a, b", "semi;colon \\ back", "{brace", "x"]
+    collections = [Collection(id=f"c{i}", title=t, kind="folder") for i, t in enumerate(names)]
+    record = Resource(id="k", type="document", title="T", collection_ids=("c0", "c1", "c2", "c3"))
+    catalog = Catalog.build(CatalogInfo(), collections, [record])
+    back, _ = loads(dumps(catalog, "biblatex", groups=True), "biblatex")
+    assert [c.title for c in back.collections_of(back.resources[0])] == names

@@ -104,6 +104,15 @@ def _add_import_commands(sub: Any) -> None:
     conv.add_argument("output", metavar="OUT")
     conv.add_argument("-f", "--from", dest="format", help=fmt_help)
     conv.add_argument("-t", "--to", help="output format (default: from OUT's extension)")
+    conv.add_argument(
+        "-O",
+        "--option",
+        dest="options",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="writer option, e.g. -O groups=true (see 'mlops-refs formats')",
+    )
     conv.add_argument("--report", metavar="FILE.json", help=report_help)
 
 
@@ -124,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "convert":
             from .importing import convert
 
-            return convert(args.input, args.output, args.format, args.to, args.report)
+            return convert(args.input, args.output, args.format, args.to, args.report, args.options)
         return _export(args)
     except MlopsRefsError as exc:
         from .errors import CatalogError

@@ -190,7 +190,14 @@ def import_files(paths: list[str], fmt: str | None, into: str, report_json: str 
     return _status(reports)
 
 
-def convert(source: str, target: str, fmt: str | None, to: str | None, report_json: str | None) -> int:
+def convert(
+    source: str,
+    target: str,
+    fmt: str | None,
+    to: str | None,
+    report_json: str | None,
+    options: list[str] | None = None,
+) -> int:
     """Read one file and write it in another format (``-`` for standard output); the exit status."""
     import io
 
@@ -201,7 +208,10 @@ def convert(source: str, target: str, fmt: str | None, to: str | None, report_js
         if target == "-":
             raise MlopsRefsError("-t/--to is needed when the output is standard output")
         to = os.path.splitext(target)[1] or target
-    exporter = default_registry.get(to)
+    from .cli import _parse_options
+
+    cls = default_registry.get_class(to)
+    exporter = cls(**_parse_options(cls, options or []))
     catalog, report = read(sys.stdin.buffer if source == "-" else source, fmt)
     if target == "-":
         out: IO[str] = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 VERBATIM = {"url", "doi", "eprint"}
+JABREF_QUOTE = re.compile(r"[\\;]")
+BRACES = re.compile(r"[{}]")  # escaped too, so that the @Comment's braces stay balanced
 FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:+-]{0,63}")  # what bibtex and biber read as a field name
 
 # Fields plain.bst requires; without them the entry falls back to @misc rather than warn or print gaps.
@@ -66,6 +68,12 @@ class BibTeXOptions(Options):
             "help": "brace words with capitals so sentence-casing styles keep them (BERT, TensorFlow)",
         },
     )
+    groups: bool = field(
+        default=False,
+        metadata={
+            "help": "write the collection tree as JabRef groups (groups fields, a jabref-meta comment)",
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,12 @@ class BibLaTeXOptions(Options):
         default=True,
         metadata={
             "help": "brace words with capitals so styles that sentence-case keep them",
+        },
+    )
+    groups: bool = field(
+        default=False,
+        metadata={
+            "help": "write the collection tree as JabRef groups (groups fields, a jabref-meta comment)",
         },
     )
 
@@ -105,6 +119,18 @@ def _pages(pages: str) -> str:
     return pages.replace("–", "--").replace("-", "--").replace("----", "--")
 
 
+def jabref_groups(catalog: Catalog) -> str:
+    """The collection tree as JabRef's ``jabref-meta: grouping:`` comment (static groups, order kept)."""
+    lines = ["0 AllEntriesGroup:;"]
+    for collection, depth in catalog.walk():
+        # quoted twice as JabRef does: the name within the group's fields, then the group within the line
+        name = JABREF_QUOTE.sub(r"\\\g<0>", collection.title)
+        group = JABREF_QUOTE.sub(r"\\\g<0>", f"StaticGroup:{name};0;1;;;;")
+        group = BRACES.sub(r"\\\g<0>", group)
+        lines.append(f"{depth + 1} {group};")
+    return "\n@Comment{jabref-meta: grouping:\n" + "\n".join(lines) + "\n}\n"
+
+
 def _emit(stream: IO[str], entry_type: str, key: str, fields: list[tuple[str, str]]) -> None:
     width = max([len(name) for name, _ in fields])
     lines = "".join([f"  {name.ljust(width)} = {value},\n" for name, value in fields])
@@ -121,9 +147,14 @@ class _BibBase(BaseExporter):
         """Write every resource as one entry, in catalog order."""
         stream.write(f"% {catalog.info.title}: {len(catalog.resources)} entries, written by mlops-refs.\n")
         stream.write("% Encoding: " + ("ASCII (LaTeX escapes)" if self.ascii_only else "UTF-8") + "\n")
+        titles = {c.id: c.title for c in catalog.collections} if self.options.groups else {}
         for resource in catalog.resources:
             entry_type, fields = self.entry(resource)
+            if titles and resource.collection_ids:
+                fields.append(("groups", self.text(", ".join(titles[c] for c in resource.collection_ids))))
             _emit(stream, entry_type, resource.id, fields)
+        if titles:
+            stream.write(jabref_groups(catalog))
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -819,6 +819,36 @@ def _split_depth0(text: str, sep: str) -> list[str]:
 # --- JabRef groups
 
 
+def group_names(value: str, known: dict[str, str]) -> list[str]:
+    """The groups a ``groups`` field names: split on ',', rejoining pieces that form a known group's name."""
+    pieces = [p.strip() for p in value.split(",")]
+    names, i = [], 0
+    while i < len(pieces):
+        # the longest run of up to 8 pieces that is a known name (bounded: a field may hold thousands)
+        longest = min(len(pieces), i + 8)
+        end = next((j for j in range(longest, i + 1, -1) if ", ".join(pieces[i:j]) in known), i + 1)
+        name = ", ".join(pieces[i:end])
+        if name:
+            names.append(name)
+        i = end
+    return names
+
+
+def _unquote(text: str) -> list[str]:
+    r"""Split on ';' where a backslash escapes the next character: 'a\;b;c' -> ['a;b', 'c']."""
+    items, current, chars = [], [], iter(text)
+    for c in chars:
+        if c == "\\":
+            current.append(next(chars, ""))
+        elif c == ";":
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(c)
+    items.append("".join(current))
+    return items
+
+
 def group_tree(comments: list[str]) -> list[tuple[int, str, list[str]]]:
     """JabRef's group tree as (level, name, explicit keys) in file order, from either meta comment form."""
     out = []
@@ -829,11 +859,13 @@ def group_tree(comments: list[str]) -> list[tuple[int, str, list[str]]]:
         head, _, rest = body[len("jabref-meta:") :].partition(":")
         if head.strip() not in ("grouping", "groupstree"):
             continue
-        for line in re.split(r";\s*\n", rest):
+        for line in rest.splitlines():
             match = _GROUP_LINE.match(line.strip())
             if not match or match.group(2) == "AllEntriesGroup":
                 continue
-            items = [i.replace("\\\\", "\\") for i in re.split(r"(?<!\\)\\;", match.group(3))]
+            items = _unquote(
+                _unquote(match.group(3))[0]
+            )  # quoted twice: the group in the line, the name in it
             keys = items[2:] if head.strip() == "groupstree" and match.group(2) == "ExplicitGroup" else []
             out.append((int(match.group(1)), items[0], [k for k in keys if k.strip()]))
     return out
@@ -866,7 +898,7 @@ def read_bib(data: bytes, report: Report, fmt: Format = "bibtex", title: str | N
         if entry.type in ("xdata",):
             continue
         fields = mapper.fields(entry)
-        groups = [g.strip() for g in entry.fields.get("groups", "").split(",") if g.strip()]
+        groups = group_names(mapper.text(entry, "groups") or "", folders)
         cids = []
         for group in groups:
             if group not in folders:
