@@ -104,7 +104,7 @@ def test_subsets_by_collection_type_and_tag() -> None:
         ),
         (
             ["-f", "bibtex", "-O", "colour=red"],
-            "mlops-refs: error: bibtex: unknown option colour; options are: encoding, protect_capitals\n",
+            "mlops-refs: error: bibtex: unknown option colour; options are: encoding, groups, protect_capitals\n",
         ),
         (
             ["-o", "x.bib"],
