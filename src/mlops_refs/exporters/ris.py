@@ -2,7 +2,8 @@
 
 Every line is ``XX  - value``; records end with ``ER  - `` and are separated by a blank line. RIS has no
 escaping, so line breaks inside a value (notes, titles) are folded into single spaces to keep each line a tag.
-RIS has no folders: collections are not exported. Items without a publication date get no PY/DA.
+RIS has no folders: collections are not exported. Items without a publication date get no PY/DA. The
+abstract goes to N2 (AB holds the summary); extra fields named by a RIS tag are written under that tag.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ EDITOR_TAGS: dict[str, str] = {
     "chapter": "A2",
     "book": "A3",
 }
+
+# Extra fields read from RIS keep their tag as name and are written back under it, after ID (so that the
+# record's own ID stays the first); TY and ER would break the record.
+EXTRA_TAG = re.compile(r"(?!TY|ER)[A-Z][A-Z0-9]")
 
 PAGE_RANGE = re.compile(r"(.+?)[\s\u002d\u00ad\u2010-\u2015\u2212]+(.+)")
 
@@ -63,22 +68,26 @@ def record_lines(r: Resource) -> list[str]:
     pairs: list[tuple[str, str | None]] = [("TI", r.title)]
     pairs += [("AU", _name(p)) for p in r.authors]
     pairs += [(EDITOR_TAGS.get(r.type, "ED"), _name(p)) for p in r.editors]
+    pairs += [("A4", _name(p)) for p in r.translators]
     ris_type = format_type(r.type, "ris")
     if r.type in {"report", "thesis"}:
         publisher = r.institution or r.publisher
     else:
         publisher = r.publisher or r.institution
     pairs += _container(r, ris_type, publisher)
+    pairs += [("T3", r.series), ("ET", r.edition), ("SE", r.chapter), ("CY", r.place)]
     pairs += [("VL", r.volume), ("IS", r.issue), *_pages(r.pages)]
     if r.issued is not None:
         pairs += [("PY", f"{r.issued.year:04d}"), ("DA", _date(r.issued))]
-    pairs += [("SN" if r.type == "report" else "M1", r.number), ("SN", r.isbn), ("DO", r.doi), ("UR", r.url)]
+    pairs += [("SN" if r.type == "report" else "M1", r.number), ("SN", r.isbn), ("SN", r.issn)]
+    pairs += [("DO", r.doi), ("UR", r.url)]
     if r.arxiv:
         pairs += [("DB", "arXiv"), ("AN", r.arxiv)]
-    pairs += [("Y2", _date(r.accessed) if r.accessed else None), ("AB", r.summary)]
+    pairs += [("Y2", _date(r.accessed) if r.accessed else None), ("AB", r.summary), ("N2", r.abstract)]
     # Zotero reads LA on a COMP record as the programming language: a program's language is left out.
     pairs += [("N1", r.note), ("LA", None if ris_type == "COMP" else r.language)]
     pairs += [*(("KW", tag) for tag in r.tags), ("ID", r.id)]
+    pairs += [(name, value) for name, value in r.extra if EXTRA_TAG.fullmatch(name)]
     lines = [f"TY  - {ris_type}"]
     lines += [f"{tag}  - {text}" for tag, value in pairs if value and (text := _fold(value))]
     lines.append("ER  - ")
@@ -103,8 +112,8 @@ def _container(r: Resource, ris_type: str, publisher: str | None) -> list[tuple[
     if ris_type == "MANSCPT" and r.arxiv:
         return [("PB", publisher)]
     pairs = [("T2", container)]
-    if ris_type == "CONF":
-        pairs.append(("C3", container))
+    if ris_type == "CONF" and not any(name == "C3" for name, _ in r.extra):
+        pairs.append(("C3", container))  # a proceedings title of its own, read from RIS, stays in extra
     return [*pairs, ("PB", publisher)]
 
 
@@ -116,9 +125,11 @@ def _name(person: Person) -> str:
 
 
 def _pages(pages: str | None) -> list[tuple[str, str | None]]:
-    """SP and EP from a page range, SP alone for a single page."""
+    """SP and EP from a page range, SP alone for a single page or text ('Number of Pages')."""
     match = PAGE_RANGE.fullmatch(pages.strip()) if pages else None
-    return [("SP", match[1]), ("EP", match[2])] if match else [("SP", pages)]
+    if match and any(c.isdigit() for c in match[1]) and any(c.isdigit() for c in match[2]):
+        return [("SP", match[1]), ("EP", match[2])]
+    return [("SP", pages)]
 
 
 def _date(date: PartialDate) -> str:

@@ -20,7 +20,11 @@ from .textio import decode
 
 #: Resource fields a .bib file has no place for: the tree (written by neither writer) and the one-line
 #: summary (written as ``abstract``, read back as the abstract).
-BIBLATEX_LOST: frozenset[str] = frozenset({"collection_ids", "summary", "added"})
+#: (The tree survives with the writers' groups option: JabRef groups keep titles, nesting and memberships.)
+BIBLATEX_LOST: frozenset[str] = frozenset(
+    {"collection_ids", "summary", "added"}
+    | {"collection.kind", "collection.parent_id", "collection.summary", "collection.title", "collection.url"}
+)
 #: Classic BibTeX also has no type for software, pages, videos... (all @misc), keeps dates to the month
 #: and has no original date.
 LOST_FIELDS: frozenset[str] = BIBLATEX_LOST | {"type", "container", "original_date"}

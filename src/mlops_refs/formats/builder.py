@@ -68,9 +68,7 @@ class CatalogBuilder:
         self._collection_ids: set[str] = set()
         self._records: dict[str, _Record] = {}
         self._by_identity: dict[str, str] = {}
-        self._suffixes: dict[
-            tuple[int, str], int
-        ] = {}  # the next suffix to try for a base: linear, not quadratic
+        self._next_suffix: dict[tuple[str, bool], int] = {}
 
     def folder(
         self,
@@ -145,14 +143,15 @@ class CatalogBuilder:
         return key
 
     def _free(self, base: str, taken: Any) -> str:
-        """``base``, else ``base-2``, ``base-3``...: the first free one, counting on from the last given."""
+        """``base``, else ``base-2``, ``base-3``...: the first one not taken (each base resumes where it
+        stopped, so that n records with one base cost n steps, not n squared)."""
         if base not in taken:
             return base
-        key = (id(taken), base)
-        n = self._suffixes.get(key, 2)
+        counter = (base, taken is self._records)
+        n = self._next_suffix.get(counter, 2)
         while f"{base}-{n}" in taken:
             n += 1
-        self._suffixes[key] = n + 1
+        self._next_suffix[counter] = n + 1
         return f"{base}-{n}"
 
     def build(self, info: CatalogInfo | None = None) -> Catalog:
