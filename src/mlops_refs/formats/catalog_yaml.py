@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import fields
-from typing import IO, ClassVar
+from functools import cache
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-import yaml
-
-from ..model import Catalog, Collection, PartialDate, Person, Resource
 from .base import NotThisFormatError, Report
 from .textio import decode
+
+if TYPE_CHECKING:  # the exporter is listed with the others: planning a cached export imports none of these
+    from ..model import Catalog, Collection, Person, Resource
 
 #: Resource fields in the order a person reads them, as ``data/`` lists them.
 RESOURCE_ORDER = (
@@ -64,12 +65,11 @@ RESOURCE_ORDER = (
 YAML_NAMES = {"collection_ids": "collections"}
 LOST_FIELDS: frozenset[str] = frozenset()
 
-_RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 # What YAML may not hold as is in a double-quoted scalar (and what would read back as something else).
 _ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_FLOW_FORBIDDEN = re.compile(r"[,\[\]{}]")
+_FLOW_FORBIDDEN = re.compile(r"[,\[\]{}?:]")  # PyYAML ends a plain scalar at these in [...] and {...}
 _NAMED_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
 
 
@@ -106,15 +106,28 @@ def scalar(text: str, flow: bool = False) -> str:
         or text.endswith(":")
         or _ESCAPE.search(text)
         or (flow and _FLOW_FORBIDDEN.search(text))
-        or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG
+        or _implicit_tag(text) != _STR_TAG
     ):
         return quoted(text)
     return text
 
 
+@cache
+def _resolver() -> Any:
+    import yaml
+
+    return yaml.resolver.Resolver(), yaml.ScalarNode
+
+
+def _implicit_tag(text: str) -> str:
+    """The tag YAML gives a plain scalar: str, int, float, bool, null, timestamp..."""
+    resolver, node = _resolver()
+    return str(resolver.resolve(node, text, (True, False)))
+
+
 def _value(value: object, flow: bool = False) -> str:
-    if isinstance(value, PartialDate):
-        return quoted(value.iso())
+    if hasattr(value, "iso"):  # a PartialDate
+        return quoted(value.iso())  # type: ignore[attr-defined]
     return scalar(str(value), flow)
 
 
