@@ -12,7 +12,7 @@ import pytest
 from mlops_refs import CatalogError, load_catalog
 from mlops_refs.catalog import catalog_files
 from mlops_refs.errors import CatalogNotFoundError
-from mlops_refs.model import PartialDate, Person
+from mlops_refs.model import Catalog, CatalogInfo, PartialDate, Person, Resource
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 GOOD = Path(__file__).parent / "fixtures" / "good"
@@ -301,3 +301,9 @@ def test_imported_records_load_with_their_new_fields(tmp_path: Path) -> None:
     assert first.extra == (("mendeley-groups", "a"), ("mendeley-groups", "b"))
     assert second.extra == (("owner", "me"), ("timestamp", "2020"))
     assert second.link == "https://doi.org/10.1000/xyz"
+
+
+def test_catalog_date_compares_dates_known_to_different_precision() -> None:
+    year, month = PartialDate(2012), PartialDate(2012, 12)
+    resources = [Resource(id=f"r{n}", type="book", title="t", issued=d) for n, d in enumerate((year, month))]
+    assert Catalog.build(CatalogInfo(), [], resources).date == month

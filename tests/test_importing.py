@@ -194,3 +194,12 @@ def test_convert_passes_writer_options_and_keeps_the_tree_through_bibtex(tmp_pat
     assert paths(back) == paths(original)
     assert main(["convert", str(good), str(bib), "-O", "colour=red"]) == 2
     assert "unknown option colour" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", mlops_refs.formats())
+def test_our_own_files_are_detected_by_extension_and_by_content_alone(fmt: str, good_catalog) -> None:
+    from mlops_refs.exporters import default_registry as writers
+
+    data = mlops_refs.dumps(good_catalog, fmt).encode("utf-8")
+    assert default_registry.detect(writers.get_class(fmt).default_filename, data).name == fmt
+    assert default_registry.detect("no-extension", data).name == fmt

@@ -56,6 +56,16 @@ def escape(text: str) -> str:
     return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+#: A browser root's role (collection kind) -> the heading attribute that marks it.
+ROOT_ATTRIBUTES = {
+    "toolbar": "PERSONAL_TOOLBAR_FOLDER",
+    "menu": "BOOKMARKS_MENU",
+    "unfiled": "UNFILED_BOOKMARKS_FOLDER",
+}
+#: ``extra`` entries written back as bookmark attributes (the *_date ones hold ISO moments).
+EXTRA_ATTRIBUTES = ("last_modified", "last_visit", "shortcuturl", "private", "toread")
+
+
 def unix_time(*dates: PartialDate | None) -> int | None:
     """Seconds since the epoch of the first date Chrome accepts (0 < t < 2**32), else None."""
     for date in dates:
@@ -109,7 +119,9 @@ class NetscapeExporter(BaseExporter):
     ) -> None:
         """One collection: its heading, its resources, then its sub-collections."""
         pad = INDENT * depth
-        lines += [f"{pad}<DT><H3{dates}>{escape(collection.title)}</H3>", f"{pad}<DL><p>"]
+        role = ROOT_ATTRIBUTES.get(collection.kind)
+        marker = f' {role}="true"' if role else ""
+        lines += [f"{pad}<DT><H3{dates}{marker}>{escape(collection.title)}</H3>", f"{pad}<DL><p>"]
         for resource in catalog.members(collection):
             self._bookmark(lines, catalog, resource, pad + INDENT)
         for child in catalog.children(collection):
@@ -118,10 +130,34 @@ class NetscapeExporter(BaseExporter):
 
     def _bookmark(self, lines: list[str], catalog: Catalog, resource: Resource, pad: str) -> None:
         """One link line, and its summary as a <DD> line."""
-        dates = date_attributes(unix_time(resource.accessed, resource.issued, catalog.date))
         if resource.link is None:
             return  # a bookmark is a link: a record with no address has no place in this format
+        if resource.added is not None:
+            dates = saved_attributes(resource)
+        else:
+            dates = date_attributes(unix_time(resource.accessed, resource.issued, catalog.date))
         tags = f' TAGS="{escape(",".join(resource.tags))}"' if resource.tags else ""
         lines.append(f'{pad}<DT><A HREF="{escape(resource.link)}"{dates}{tags}>{escape(resource.title)}</A>')
         if self.options.descriptions and resource.summary:
             lines.append(f"{pad}<DD>{escape(resource.summary)}")
+
+
+def saved_attributes(resource: Resource) -> str:
+    """ADD_DATE from ``added``, then the bookmark attributes kept in ``extra`` (LAST_MODIFIED, TOREAD...)."""
+    # Imported on use: exports of the bundled catalog (no ``added``) never need it.
+    from ..formats.moments import epoch_seconds
+
+    added = epoch_seconds(resource.added or "")
+    out = "" if added is None else f' ADD_DATE="{added}"'
+    extra = dict(resource.extra)
+    for name in EXTRA_ATTRIBUTES:
+        value = extra.get(name)
+        if value is None:
+            continue
+        if name.endswith(("_modified", "_visit")):
+            seconds = epoch_seconds(value)
+            if seconds is None:
+                continue
+            value = str(seconds)
+        out += f' {name.upper()}="{escape(value)}"'
+    return out

@@ -161,7 +161,8 @@ _COMMENT_LINE = re.compile(r"[ \t]*%")
 _SPACE = re.compile(r"\s+")
 _SNIFF = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 _BIBLATEX_SIGNS = re.compile(
-    r"^[ \t]*(date|journaltitle|eprinttype|eprintclass|langid|location|origdate)\s*=|"
+    # not date or eprinttype: BibTeX files carry them too (ours, beside year and archivePrefix)
+    r"^[ \t]*(journaltitle|eprintclass|langid|location|origdate)\s*=|"
     r"@(online|software|dataset|report|thesis|mvbook|bookinbook)\s*[{(]",
     re.MULTILINE | re.IGNORECASE,
 )

@@ -18,6 +18,8 @@ from .base import Report
 #: A citation key every format can carry: no white space, none of BibTeX's and CSL's delimiters.
 VALID_KEY = re.compile(r"[^\s\x00-\x1f\x7f,{}()\"#%'=\\~]{1,200}")
 _WORD = re.compile(r"[a-z0-9]+")
+#: The deepest folder nesting a reader builds (libxml2's own limit); deeper folders join the one above.
+MAX_DEPTH = 256
 _STOPWORDS = frozenset(
     ("a", "an", "the", "of", "on", "in", "at", "to", "for", "and", "or", "with", "from", "by", "is", "are")
 )
@@ -88,6 +90,11 @@ class CatalogBuilder:
             )
         )
         return cid
+
+    @property
+    def has_folders(self) -> bool:
+        """True once any folder was added."""
+        return bool(self._collections)
 
     def add(
         self,
