@@ -155,15 +155,18 @@ def test_the_same_records_from_two_files_import_into_a_valid_catalog(tmp_path: P
 
 
 def test_the_readme_fidelity_table_is_the_readers_declarations() -> None:
-    from mlops_refs.formats import bibtex, catalog_yaml, csl_json, ris
+    from mlops_refs.formats import bibtex, catalog_yaml, csl_json, netscape, opml, ris, zotero_rdf
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for name, lost in (
         ("bibtex", bibtex.LOST_FIELDS),
         ("biblatex", bibtex.BIBLATEX_LOST),
         ("csl-json", csl_json.LOST_FIELDS),
+        ("netscape", netscape.LOST_FIELDS),
+        ("opml", opml.LOST_FIELDS),
         ("ris", ris.LOST_FIELDS),
         ("yaml", catalog_yaml.LOST_FIELDS),
+        ("zotero-rdf", zotero_rdf.LOST_FIELDS),
     ):
         assert f"| `{name}` | {', '.join(sorted(lost)) or 'none'} |" in readme
 
