@@ -336,3 +336,17 @@ def test_group_names_with_commas_and_quoting_characters_read_back() -> None:
     catalog = Catalog.build(CatalogInfo(), collections, [record])
     back, _ = loads(dumps(catalog, "biblatex", groups=True), "biblatex")
     assert [c.title for c in back.collections_of(back.resources[0])] == names
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "biblatex"])
+@pytest.mark.parametrize("title", ["a -- b --- c", "two '' and `` quotes", "Hola!` ?`", "“curly” ‘too’ – —"])
+def test_tex_ligature_pairs_in_text_read_back_as_written(fmt: str, title: str) -> None:
+    from mlops_refs.model import Catalog, CatalogInfo, Resource
+
+    record = Resource(id="k", type="book", title=title, note=title, pages="xii-xv")
+    back, _ = loads(dumps(Catalog.build(CatalogInfo(), [], [record]), fmt), fmt)
+    assert (back.resources[0].title, back.resources[0].note, back.resources[0].pages) == (
+        title,
+        title,
+        "xii-xv",
+    )

@@ -255,7 +255,7 @@ class BibTeXExporter(_BibBase):
         if number:
             fields.append(("number", self.text(number)))
         if r.pages:
-            fields.append(("pages", self.text(_pages(r.pages))))
+            fields.append(("pages", "{" + _pages(escape(r.pages, self.ascii_only)) + "}"))
         if r.issued:
             fields.append(("year", "{" + str(r.issued.year) + "}"))
             if r.issued.month:
@@ -325,7 +325,7 @@ class BibLaTeXExporter(_BibBase):
             if value:
                 fields.append((name, self.text(value)))
         if r.pages:
-            fields.append(("pages", self.text(_pages(r.pages))))
+            fields.append(("pages", "{" + _pages(escape(r.pages, self.ascii_only)) + "}"))
         if r.issued:
             fields.append(("date", "{" + r.issued.iso() + "}"))
         if r.arxiv:
