@@ -350,3 +350,22 @@ def test_tex_ligature_pairs_in_text_read_back_as_written(fmt: str, title: str) -
         title,
         "xii-xv",
     )
+
+
+def test_macros_doubling_each_other_stop_at_a_bound_and_the_rest_is_read() -> None:
+    text = '@string{a0 = "xxxxxxxxxx"}\n'
+    text += "".join(f"@string{{a{i + 1} = a{i} # a{i}}}\n" for i in range(40))
+    text += "@misc{ok, title = {Fine}}\n"
+    catalog, report = loads(text, "bibtex")
+    assert catalog.resource("ok").title == "Fine"
+    assert "<string>:18: @string not read: a17: the value grows beyond 1,000,000 characters" in [
+        str(line) for line in report.lines
+    ]
+
+
+def test_an_unclosed_value_stops_at_the_next_entry_whatever_its_depth() -> None:
+    catalog, report = loads("@misc{a, title = {{{never closed\n@misc{b, title = {Fine}}\n", "bibtex")
+    assert [r.id for r in catalog.resources] == ["b"]
+    assert [str(line) for line in report.lines] == [
+        "<string>:1: @misc not read: the value runs into the next entry; a closing brace or quote is missing"
+    ]

@@ -158,6 +158,7 @@ _BLOCK_START = re.compile(r"@[ \t]*([A-Za-z][\w-]*)[ \t\r\n]*([{(])")
 _AT_LINE = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w-]*[ \t]*[{(]")
 _NAME = re.compile(r"[^\s=,{}()\"#%]+")
 _COMMENT_LINE = re.compile(r"[ \t]*%")
+MAX_VALUE = 1_000_000  # characters in one field value after macro expansion
 _SPACE = re.compile(r"\s+")
 _SNIFF = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 _BIBLATEX_SIGNS = re.compile(
@@ -244,14 +245,14 @@ class _Scanner:
             elif c == '"' and close == '"' and depth == 0:
                 self.pos = i + 1
                 return text[start:i]
-            elif c == "@" and depth <= 1 and text.startswith("\n", i - 1) and _BLOCK_START.match(text, i):
+            elif c == "@" and text.startswith("\n", i - 1) and _BLOCK_START.match(text, i):
                 raise ValueError("the value runs into the next entry; a closing brace or quote is missing")
             i += 1
         raise ValueError("the value is never closed")
 
     def value(self, field_name: str, line: int) -> str:
         """One field value: braced, quoted, a number or a macro, joined by ``#``."""
-        parts = []
+        parts, length = [], 0
         while True:
             self.skip_space()
             c = self.text[self.pos : self.pos + 1]
@@ -268,6 +269,9 @@ class _Scanner:
                 self.pos = match.end()
                 word = match.group()
                 parts.append(self._macro(word, field_name, line))
+            length += len(parts[-1])
+            if length > MAX_VALUE:  # @string macros that double each other grow like billion laughs
+                raise ValueError(f"{field_name}: the value grows beyond {MAX_VALUE:,} characters")
             self.skip_space()
             if self.text.startswith("#", self.pos):
                 self.pos += 1
