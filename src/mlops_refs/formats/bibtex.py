@@ -158,6 +158,8 @@ _BLOCK_START = re.compile(r"@[ \t]*([A-Za-z][\w-]*)[ \t\r\n]*([{(])")
 _AT_LINE = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w-]*[ \t]*[{(]")
 _NAME = re.compile(r"[^\s=,{}()\"#%]+")
 _COMMENT_LINE = re.compile(r"[ \t]*%")
+_SPACE_OR_COMMENT = re.compile(r"(?:\s|%[^\n]*)*")
+_BRACE_WORK = re.compile(r'[\\{}"\n]')  # what a value's scan stops at: escapes, braces, quotes, new lines
 MAX_VALUE = 1_000_000  # characters in one field value after macro expansion
 _SPACE = re.compile(r"\s+")
 _SNIFF = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
@@ -212,23 +214,15 @@ class _Scanner:
         return self._line
 
     def skip_space(self) -> None:
-        text, n = self.text, len(self.text)
-        while self.pos < n:
-            c = text[self.pos]
-            if c.isspace():
-                self.pos += 1
-            elif c == "%":  # a comment line inside an entry, as biber and JabRef read it
-                end = text.find("\n", self.pos)
-                self.pos = n if end < 0 else end + 1
-            else:
-                return
+        """Past white space and '%' comments (inside an entry, as biber and JabRef read them)."""
+        self.pos = _SPACE_OR_COMMENT.match(self.text, self.pos).end()  # type: ignore[union-attr]
 
     def balanced(self, close: str) -> str:
         """Text up to the matching close (``}`` or ``"`` at brace depth 0); ValueError when it never comes."""
         text, start, depth = self.text, self.pos, 0
         i = start
-        n = len(text)
-        while i < n:
+        while (found := _BRACE_WORK.search(text, i)) is not None:  # past plain text in one step
+            i = found.start()
             c = text[i]
             if c == "\\":
                 i += 2
@@ -245,7 +239,7 @@ class _Scanner:
             elif c == '"' and close == '"' and depth == 0:
                 self.pos = i + 1
                 return text[start:i]
-            elif c == "@" and text.startswith("\n", i - 1) and _BLOCK_START.match(text, i):
+            elif c == "\n" and _BLOCK_START.match(text, i + 1):
                 raise ValueError("the value runs into the next entry; a closing brace or quote is missing")
             i += 1
         raise ValueError("the value is never closed")
@@ -457,6 +451,7 @@ def declared_encoding(data: bytes) -> str | None:
 
 _LATEX_WORK = re.compile(r"[\\{}$~]|--")
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
+_LATEX_COMMANDS = re.compile(r"[\\$~]|--|``|''|[!?]`")  # what makes text more than braced groups
 
 
 #: Macros our writer and others use that pylatexenc does not know: name -> (argument spec, text).
@@ -510,7 +505,9 @@ class _Latex:
         return self._seen[key]
 
     def _text(self, value: str, multiline: bool) -> str:
-        if _LATEX_WORK.search(value):
+        if not _LATEX_COMMANDS.search(value):  # braces only group: no need to parse
+            value = value.replace("{", "").replace("}", "")
+        elif _LATEX_WORK.search(value):
             from pylatexenc.latexwalker import LatexWalker
 
             if self._converter is None:
