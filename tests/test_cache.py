@@ -53,7 +53,7 @@ def test_the_cache_holds_checked_plain_bytes_and_a_warm_run_never_loads_the_cata
     folder = tmp_path / "cache"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     entries = sorted(folder.glob("*.out"))
-    assert len(entries) == len(default_registry.names())  # one entry per format
+    assert len(entries) == len(default_registry.names())
     assert sorted(p.name for p in folder.iterdir() if p.suffix != ".out") == [
         p.name for p in folder.glob("entry-points-*.json")
     ]  # no pickle, nothing else

@@ -92,7 +92,7 @@ def test_subsets_by_collection_type_and_tag() -> None:
         (
             ["-f", "docx"],
             (
-                "mlops-refs: error: unknown format 'docx'; known formats: biblatex, bibtex, csl-json, "
+                "mlops-refs: error: unknown format 'docx'; known formats: biblatex, bibtex, csl-json, html-page, markdown, "
                 "netscape, opml, ris, yaml, zotero-rdf\n"
             ),
         ),
@@ -154,6 +154,8 @@ def test_python_api(good_catalog, tmp_path: Path) -> None:
         "biblatex",
         "bibtex",
         "csl-json",
+        "html-page",
+        "markdown",
         "netscape",
         "opml",
         "ris",

@@ -131,10 +131,10 @@ def jabref_groups(catalog: Catalog) -> str:
     return "\n@Comment{jabref-meta: grouping:\n" + "\n".join(lines) + "\n}\n"
 
 
-def _emit(stream: IO[str], entry_type: str, key: str, fields: list[tuple[str, str]]) -> None:
+def _entry(entry_type: str, key: str, fields: list[tuple[str, str]]) -> str:
     width = max([len(name) for name, _ in fields])
     lines = "".join([f"  {name.ljust(width)} = {value},\n" for name, value in fields])
-    stream.write(f"\n@{entry_type}{{{key},\n{lines}}}\n")
+    return f"@{entry_type}{{{key},\n{lines}}}\n"
 
 
 class _BibBase(BaseExporter):
@@ -149,15 +149,22 @@ class _BibBase(BaseExporter):
         stream.write("% Encoding: " + ("ASCII (LaTeX escapes)" if self.ascii_only else "UTF-8") + "\n")
         titles = {c.id: c.title for c in catalog.collections} if self.options.groups else {}
         for resource in catalog.resources:
-            entry_type, fields = self.entry(resource)
             if titles and resource.collection_ids:
+                entry_type, fields = self.entry(resource)
                 fields.append(("groups", self.text(", ".join(titles[c] for c in resource.collection_ids))))
-            _emit(stream, entry_type, resource.id, fields)
+                stream.write("\n" + _entry(entry_type, resource.id, fields))
+            else:
+                stream.write("\n" + self.entry_text(resource))
         if titles:
             stream.write(jabref_groups(catalog))
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def entry_text(self, r: Resource) -> str:
+        """One resource's entry exactly as ``write`` writes it, ending in a line feed."""
+        entry_type, fields = self.entry(r)
+        return _entry(entry_type, r.id, fields)
 
     def text(self, value: str) -> str:
         """A braced, escaped literal value."""
