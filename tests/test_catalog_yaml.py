@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from mlops_refs import load_catalog
 from mlops_refs.exporters import dumps
-from mlops_refs.formats.catalog_yaml import CatalogYamlExporter, folder_files, scalar
+from mlops_refs.readers.catalog_yaml import CatalogYamlExporter, folder_files, scalar
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

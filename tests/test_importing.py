@@ -14,8 +14,8 @@ import mlops_refs
 from mlops_refs import load_catalog
 from mlops_refs.cli import main
 from mlops_refs.errors import UnknownFormatError
-from mlops_refs.formats.bibtex import BibLaTeXReader, BibTeXReader
-from mlops_refs.formats.registry import ReaderRegistry, default_registry
+from mlops_refs.readers.bibtex import BibLaTeXReader, BibTeXReader
+from mlops_refs.readers.registry import ReaderRegistry, default_registry
 
 GOOD = "@article{k1, author = {Doe, Jane}, title = {One}, journal = {J}, year = 2020, groups = {g1}}\n"
 BROKEN = "@misc{bad, title = {never closed\n\n@misc{k2, title = {Two}}\n"
@@ -105,8 +105,8 @@ def test_registry_finds_readers_by_name_alias_extension_and_content() -> None:
 def test_a_missing_builtin_reader_does_not_break_the_others() -> None:
     registry = ReaderRegistry(
         table={
-            "ghost": "mlops_refs.formats.no_such_module:Reader",
-            "bibtex": "mlops_refs.formats.bibtex:BibTeXReader",
+            "ghost": "mlops_refs.readers.no_such_module:Reader",
+            "bibtex": "mlops_refs.readers.bibtex:BibTeXReader",
         }
     )
     assert registry.names()[:1] == ["bibtex"]
@@ -155,7 +155,7 @@ def test_the_same_records_from_two_files_import_into_a_valid_catalog(tmp_path: P
 
 
 def test_the_readme_fidelity_table_is_the_readers_declarations() -> None:
-    from mlops_refs.formats import bibtex, catalog_yaml, csl_json, netscape, opml, ris, zotero_rdf
+    from mlops_refs.readers import bibtex, catalog_yaml, csl_json, netscape, opml, ris, zotero_rdf
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for name, lost in (
@@ -172,8 +172,8 @@ def test_the_readme_fidelity_table_is_the_readers_declarations() -> None:
 
 
 def test_clashing_keys_get_the_next_free_suffix() -> None:
-    from mlops_refs.formats.base import Report
-    from mlops_refs.formats.builder import CatalogBuilder
+    from mlops_refs.readers.base import Report
+    from mlops_refs.readers.builder import CatalogBuilder
 
     builder = CatalogBuilder(Report("f"))
     ids = [

@@ -13,9 +13,9 @@ import pytest
 
 from conftest import skip_or_fail
 from mlops_refs import dumps, loads, read
-from mlops_refs.formats.base import NotThisFormatError
-from mlops_refs.formats.bibtex import BIBLATEX_LOST, LOST_FIELDS
 from mlops_refs.model import PartialDate, Person
+from mlops_refs.readers.base import NotThisFormatError
+from mlops_refs.readers.bibtex import BIBLATEX_LOST, LOST_FIELDS
 
 
 def corpus() -> Path:
@@ -296,8 +296,8 @@ def test_old_jabref_groupstree_lists_its_members_by_key() -> None:
 def test_biber_typesets_the_whole_corpus_imported_and_written_back(tmp_path: Path) -> None:
     """Every corpus entry, with what it carries beyond our own data (translators, ids, extra fields...)."""
     from consumers import typeset
-    from mlops_refs.formats.base import Report
     from mlops_refs.importing import conform, merge, read_all
+    from mlops_refs.readers.base import Report
 
     files = [str(p) for p in sorted(corpus().glob("*.bib"))]
     catalog = conform(merge(read_all(files, None)), Report("<import>"))

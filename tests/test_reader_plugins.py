@@ -13,7 +13,7 @@ PLUGIN_MODULE = '''
 """A third-party reader: a Markdown reading list, one "- [title](url)" line a link."""
 import re
 
-from mlops_refs.formats.builder import CatalogBuilder
+from mlops_refs.readers.builder import CatalogBuilder
 
 LINK = re.compile(r"^- \\[(.+)\\]\\((https?://[^)]+)\\)$", re.MULTILINE)
 

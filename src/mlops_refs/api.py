@@ -10,8 +10,8 @@ from .exporters import Exporter, Registry, default_registry
 from .exporters import dump as _dump
 from .exporters import dumps as _dumps
 from .exporters import write as _write
-from .formats.base import Report, UnreadableFileError
 from .model import Catalog
+from .readers.base import Report, UnreadableFileError
 
 
 def formats(registry: Registry = default_registry) -> list[str]:
@@ -50,7 +50,7 @@ def read(
 
     Without ``fmt`` the format comes from the file's extension and its first bytes.
     """
-    from .formats.registry import read_bytes
+    from .readers.registry import read_bytes
 
     if isinstance(source, str | os.PathLike):
         name = os.fspath(source)
@@ -67,7 +67,7 @@ def read(
 
 def loads(text: str | bytes, fmt: str) -> tuple[Catalog, Report]:
     """Read a catalog from a string in the named format: (catalog, report)."""
-    from .formats.registry import read_bytes
+    from .readers.registry import read_bytes
 
     data = text.encode("utf-8") if isinstance(text, str) else text
     return read_bytes(data, "<string>", fmt)

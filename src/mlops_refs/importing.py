@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import MlopsRefsError
-from .formats.base import Report
-from .formats.builder import CatalogBuilder
 from .model import Catalog, PartialDate, Resource
+from .readers.base import Report
+from .readers.builder import CatalogBuilder
 
 
 class ImportTargetError(MlopsRefsError):
@@ -169,7 +169,7 @@ def _status(reports: list[Report]) -> int:
 def import_files(paths: list[str], fmt: str | None, into: str, report_json: str | None) -> int:
     """Read files into a new catalog folder; the exit status (0 all read, 1 some skipped)."""
     from .exporters import staged_files
-    from .formats.catalog_yaml import folder_files
+    from .readers.catalog_yaml import folder_files
 
     target = Path(into)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):

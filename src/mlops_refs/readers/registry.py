@@ -20,14 +20,14 @@ ENTRY_POINT_GROUP = "mlops_refs.readers"
 
 #: The built-in readers, in the order detection tries them (the more specific sniff first).
 BUILTIN_READERS: dict[str, str] = {
-    "biblatex": "mlops_refs.formats.bibtex:BibLaTeXReader",
-    "bibtex": "mlops_refs.formats.bibtex:BibTeXReader",
-    "ris": "mlops_refs.formats.ris:RisReader",
-    "csl-json": "mlops_refs.formats.csl_json:CslJsonReader",
-    "zotero-rdf": "mlops_refs.formats.zotero_rdf:ZoteroRdfReader",
-    "opml": "mlops_refs.formats.opml:OpmlReader",
-    "netscape": "mlops_refs.formats.netscape:NetscapeReader",
-    "yaml": "mlops_refs.formats.catalog_yaml:CatalogYamlReader",
+    "biblatex": "mlops_refs.readers.bibtex:BibLaTeXReader",
+    "bibtex": "mlops_refs.readers.bibtex:BibTeXReader",
+    "ris": "mlops_refs.readers.ris:RisReader",
+    "csl-json": "mlops_refs.readers.csl_json:CslJsonReader",
+    "zotero-rdf": "mlops_refs.readers.zotero_rdf:ZoteroRdfReader",
+    "opml": "mlops_refs.readers.opml:OpmlReader",
+    "netscape": "mlops_refs.readers.netscape:NetscapeReader",
+    "yaml": "mlops_refs.readers.catalog_yaml:CatalogYamlReader",
 }
 
 #: How many bytes of a file detection looks at.
