@@ -106,6 +106,7 @@ def test_installed_plugin_is_seen_by_the_python_api(plugin_path: Path) -> None:
         "opml",
         "plaintext",
         "ris",
+        "yaml",
     ]
     assert result.stdout.splitlines() == [str([*names, "zotero-rdf"]), ".txt"]
 

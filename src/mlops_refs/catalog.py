@@ -75,7 +75,12 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
 
 def _load(path: str | os.PathLike[str] | None) -> Catalog:
     docs, problems = parse_catalog(path)
-    problems += file_problems(docs)
+    return catalog_from_documents(docs, problems)
+
+
+def catalog_from_documents(docs: list[YamlDocument], problems: list[Problem] | None = None) -> Catalog:
+    """Validate parsed catalog files together and build the catalog (CatalogError lists every problem)."""
+    problems = [*(problems or ()), *file_problems(docs)]
     if problems:
         raise CatalogError(problems)
     info_entries, collections, resources = _gather(docs)
@@ -190,7 +195,7 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         if "url" in c.data and (why := url_problem(c.data["url"])):
             problems.append(c.problem("url", why))
     for r in resources:
-        for i, cid in enumerate(r.data["collections"]):
+        for i, cid in enumerate(r.data.get("collections", ())):
             if cid not in known:
                 problems.append(
                     r.doc.problem(
@@ -198,13 +203,13 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
                         f"unknown collection {cid!r}; define it under 'collections:'",
                     )
                 )
-        if why := url_problem(r.data["url"]):
+        if "url" in r.data and (why := url_problem(r.data["url"])):
             problems.append(r.problem("url", why))
         if "isbn" in r.data and not isbn_is_valid(r.data["isbn"]):
             problems.append(
                 r.problem("isbn", f"{r.data['isbn']!r} has a wrong check digit; copy the ISBN again")
             )
-        for field in ("issued", "accessed"):
+        for field in DATE_FIELDS:
             if field in r.data and not _date_exists(r.data[field]):
                 problems.append(r.problem(field, f"{r.data[field]!r} is not a real calendar date"))
         if "arxiv_class" in r.data and "arxiv" not in r.data:
@@ -279,7 +284,7 @@ def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
 
 def _info(meta: dict[str, Any]) -> CatalogInfo:
     return CatalogInfo(
-        title=meta["title"],
+        title=meta.get("title", CatalogInfo.title),
         description=meta.get("description"),
         version=meta.get("version"),
         license=meta.get("license"),
@@ -289,7 +294,10 @@ def _info(meta: dict[str, Any]) -> CatalogInfo:
     )
 
 
+DATE_FIELDS = ("issued", "original_date", "accessed")
+
 PLAIN_FIELDS = (
+    "url",
     "container",
     "publisher",
     "institution",
@@ -301,10 +309,28 @@ PLAIN_FIELDS = (
     "arxiv",
     "arxiv_class",
     "isbn",
+    "issn",
+    "pmid",
+    "pmcid",
+    "edition",
+    "series",
+    "chapter",
+    "place",
+    "added",
     "summary",
+    "abstract",
     "language",
     "note",
 )
+
+
+def _extra(value: list[dict[str, str]] | dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """Extra fields as (name, value) pairs: from a list of {name, value} or a mapping, order kept."""
+    if not value:
+        return ()
+    if isinstance(value, dict):
+        return tuple((str(k), v) for k, v in value.items())
+    return tuple((item["name"], item["value"]) for item in value)
 
 
 def _resource(d: dict[str, Any]) -> Resource:
@@ -312,12 +338,13 @@ def _resource(d: dict[str, Any]) -> Resource:
         id=d["id"],
         type=d["type"],
         title=d["title"],
-        url=d["url"],
-        collection_ids=tuple(d["collections"]),
+        collection_ids=tuple(d.get("collections", ())),
         authors=tuple(_person(p) for p in d.get("authors", ())),
         editors=tuple(_person(p) for p in d.get("editors", ())),
-        issued=_date(d.get("issued")),
-        accessed=_date(d.get("accessed")),
+        translators=tuple(_person(p) for p in d.get("translators", ())),
         tags=tuple(d.get("tags", ())),
+        aliases=tuple(d.get("aliases", ())),
+        extra=_extra(d.get("extra")),
+        **{f: _date(d[f]) for f in DATE_FIELDS if f in d},
         **{f: d[f] for f in PLAIN_FIELDS if f in d},
     )
