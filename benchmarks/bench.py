@@ -58,13 +58,13 @@ RATIOS: dict[str, tuple[str, str, float | None]] = {
     "export_bundled_vs_help": ("process_export_bundled", "process_help", 2.0),
     "load_vs_json_loads": ("load_catalog", "json_loads_catalog", 8.0),
     "export_cold_vs_pandoc": ("process_export_cold", "pandoc_bibtex_to_csljson", 0.15),
+    "convert_vs_pandoc": ("process_convert_bibtex", "pandoc_bibtex_to_csljson", 0.1),
+    "import_vs_pandoc": ("process_import_bibtex", "pandoc_bibtex_to_csljson", 0.2),
 }
-# Ratios of stages whose code the library does not have yet: reported as null, with the reason in ``skipped``.
+# Ratios the bench does not measure yet: reported as null, with the reason in ``skipped``.
 PENDING_RATIOS = {
-    "convert_vs_pandoc": "mlops-refs has no convert command (it needs the BibTeX reader)",
-    "import_vs_pandoc": "mlops-refs has no import command (it needs the BibTeX reader)",
-    "bookmarks_import_vs_html_parser": "mlops-refs has no import command for bookmark files",
-    "merge_2k_to_20k": "mlops-refs has no merge of libraries",
+    "bookmarks_import_vs_html_parser": "the bench does not generate bookmark files yet",
+    "merge_2k_to_20k": "the bench does not time merging libraries yet",
 }
 PEAK_RSS_LIMIT_MB = 1024.0  # for process_export_cold; the issue states it at 100,000 resources
 SIZE_INDEPENDENT = frozenset({"process_help", "process_python_pass", "process_export_bundled"})
@@ -404,12 +404,14 @@ def run(size: int, seed: int, repeat: int, cache_root: Path, skip_peers: bool = 
         catalog = mlops_refs.load_catalog(catalog_dir)
         counts = {"resources": len(catalog.resources), "collections": len(catalog.collections)}
         outputs = _export_stages(rec, catalog)
+        bib_path = scratch / "entries.bib"  # the BibTeX of the same entries, for convert and import
+        bib_path.write_text(outputs["bibtex"], encoding="utf-8", newline="")
         if skip_peers:
             rec.skipped["peers"] = "--skip-peers"
         else:
             _peer_stages(rec, catalog, outputs, scratch)
         del catalog, outputs
-        _process_stages(rec, catalog_dir, scratch, cache_names)
+        _process_stages(rec, catalog_dir, scratch, cache_names, bib_path)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     rec.peak_rss["bench_process"] = round(_rss_mb(resource.getrusage(resource.RUSAGE_SELF)), 1)
@@ -552,8 +554,11 @@ def _export_key(name: str) -> str:
     return f"export_{name.replace('-', '_')}"
 
 
-def _process_stages(rec: Recorder, catalog_dir: Path, scratch: Path, cache_names: list[str]) -> None:
-    """The command line as a user runs it: start-up, the bundled catalog, and a cold then a warm export."""
+def _process_stages(
+    rec: Recorder, catalog_dir: Path, scratch: Path, cache_names: list[str], bib_path: Path
+) -> None:
+    """The command line as a user runs it: start-up, the bundled catalog, converting and importing a BibTeX
+    file, and a cold then a warm export."""
     cli = cli_command()
     private_cache = fresh_cache_env(scratch, cache_names)  # keeps the bench out of the user's own cache
 
@@ -567,6 +572,19 @@ def _process_stages(rec: Recorder, catalog_dir: Path, scratch: Path, cache_names
             "process_export_bundled": lambda: ([*cli, "export", "--out", out_dir()], private_cache),
         },
         max(rec.repeat, STARTUP_REPEAT),
+    )
+    rec.processes(
+        {
+            "process_convert_bibtex": lambda: (
+                [*cli, "convert", str(bib_path), str(Path(out_dir()) / "out.json")],
+                private_cache,
+            ),
+            "process_import_bibtex": lambda: (
+                [*cli, "import", "--into", str(Path(out_dir()) / "catalog"), str(bib_path)],
+                private_cache,
+            ),
+        },
+        rec.repeat,
     )
 
     cold: list[ProcessRun] = []
