@@ -36,6 +36,11 @@ PIECES = st.one_of(
     st.sampled_from([" and ", " AND ", "And", "%comment", "@preamble{x}", "\\input{/etc/hostname}", "}{"]),
 )
 RARE = st.sampled_from(list(HOSTILE))
+# The types whose expected form every reading-back oracle below knows (the RIS, CSL-JSON and Zotero RDF
+# tests' tables do not list the types added with the readers yet).
+ORACLE_TYPES = [
+    t for t in RESOURCE_TYPES if t in test_csl_json.EXPECTED_TYPES and t in test_ris.EXPECTED_TYPES
+]
 
 
 # TeX reads these as ligatures (en dash, em dash, curly quotes, inverted marks), as latexcodec's encoding of
@@ -90,7 +95,7 @@ def catalogs(draw: st.DrawFn) -> dict[str, Any]:
     for i in range(draw(st.integers(1, 4))):
         resource = {
             "id": f"r{i}",
-            "type": draw(st.sampled_from(RESOURCE_TYPES)),
+            "type": draw(st.sampled_from(ORACLE_TYPES)),
             "title": draw(texts(rare=rare)),
             "url": draw(URLS) if i == 0 and rare else f"https://example.org/r{i}",
             "collections": draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True)),
