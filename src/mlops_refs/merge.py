@@ -1,0 +1,446 @@
+"""Merging libraries without duplicates: one pass, dicts keyed by identity keys, every decision reported.
+
+A record meets the resources merged so far through its identity keys (``identity.identity_keys``) and its
+citation key when that is a known alias. No match: it is added (its key kept when free). One match: the
+resource gains the record's memberships, tags (case-folded union), aliases, identifiers and every field it
+lacked; a field both have with different values is a conflict that the richer source wins (``SOURCE_RANK``).
+Matches with two different resources, or a match whose DOI/arXiv id/PMID disagree: the record is reported as
+two-way and left out. Existing ids never change. Title + year + first author only propose candidate pairs.
+Collections merge by path (titles from the root; browser roots by role), never by title alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .identity import (
+    arxiv_key,
+    doi_key,
+    exclusive_conflict,
+    fold,
+    identity_keys,
+    isbn_key,
+    pmid_key,
+    title_block,
+    titles_alike,
+    url_key,
+)
+from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
+
+#: How rich each source is: on a conflicting field the richer one wins. The catalog's own YAML is richest.
+SOURCE_RANK: dict[str, int] = {
+    "catalog": 6,
+    "zotero-rdf": 5,
+    "csl-json": 4,
+    "biblatex": 3,
+    "ris": 2,
+    "bibtex": 1,
+    "netscape": 0,
+    "opml": 0,
+}
+
+#: Formats whose records carry a citation key a person chose; other readers make keys up.
+KEYED_SOURCES = frozenset(("catalog", "biblatex", "bibtex", "csl-json", "ris"))
+
+#: Browser roots are matched by role, whatever their localized titles ("Bookmarks bar", "Symbolleiste").
+ROLE_KINDS = frozenset(("toolbar", "menu", "unfiled", "mobile"))
+
+#: Largest block of records compared pairwise for candidate pairs; a larger one is split by title word.
+BLOCK_LIMIT = 64
+
+_UNION_FIELDS = frozenset(("id", "collection_ids", "tags", "aliases", "extra", "added"))
+_MERGED_FIELDS = tuple(f.name for f in fields(Resource) if f.name not in _UNION_FIELDS)
+_SAME = {"url": url_key, "doi": doi_key, "arxiv": arxiv_key, "isbn": isbn_key, "pmid": pmid_key}
+
+
+@dataclass
+class MergeReport:
+    """Everything a merge decided, as data: merges, aliases, additions, conflicts, two-way records, pairs."""
+
+    merges: list[dict[str, Any]] = field(default_factory=list)
+    aliases: list[dict[str, str]] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    renamed: list[dict[str, str]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    two_way: list[dict[str, Any]] = field(default_factory=list)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    collections_merged: list[dict[str, str]] = field(default_factory=list)
+    collections_added: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as a JSON-ready mapping."""
+        return {
+            "merges": self.merges,
+            "aliases": self.aliases,
+            "added": self.added,
+            "renamed": self.renamed,
+            "conflicts": self.conflicts,
+            "two_way": self.two_way,
+            "candidates": self.candidates,
+            "collections": {"merged": self.collections_merged, "added": self.collections_added},
+            "files": self.files,
+        }
+
+    def summary(self) -> str:
+        """One line counting what the merge did."""
+        return (
+            f"{len(self.merges)} merged, {len(self.added)} added, {len(self.conflicts)} conflicts, "
+            f"{len(self.two_way)} two-way, {len(self.candidates)} candidate pairs"
+        )
+
+
+@dataclass
+class MergeResult:
+    """The merged catalog, its report, and which resources changed or are new (for rewriting files)."""
+
+    catalog: Catalog
+    report: MergeReport
+    touched: set[str]
+    new: list[str]
+    removed: set[str] = field(default_factory=set)
+
+
+def jsonable(value: Any) -> Any:
+    """A field value as JSON-ready data (dates as ISO text, people by their display name)."""
+    if isinstance(value, PartialDate):
+        return value.iso()
+    if isinstance(value, Person):
+        return value.display
+    if isinstance(value, tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+class Merger:
+    """The resources merged so far, indexed by identity key and by id/alias; records are fed one at a time."""
+
+    def __init__(self, base: Catalog, base_source: str = "catalog") -> None:
+        self.info = base.info
+        self.report = MergeReport()
+        self.collections: dict[str, Collection] = {c.id: c for c in base.collections}
+        self._paths: dict[tuple[str, ...], str] = {}
+        self._path_of: dict[str, tuple[str, ...]] = {}
+        for c in base.collections:
+            self._paths.setdefault(self._path(c, self.collections), c.id)
+        self.resources: dict[str, Resource] = {}
+        self.rank: dict[str, int] = {}
+        self.touched: set[str] = set()
+        self.new: list[str] = []
+        self._new: set[str] = set()
+        self._index: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        for r in base.resources:
+            self._store(r, SOURCE_RANK.get(base_source, 0))
+
+    # -- collections --------------------------------------------------------------------------------------
+
+    def _path(self, c: Collection, by_id: dict[str, Collection]) -> tuple[str, ...]:
+        """Titles from the root (a browser root by its role), computed without recursion, memoised."""
+        chain = [c]
+        while chain[-1].parent_id is not None and chain[-1].parent_id in by_id and len(chain) <= len(by_id):
+            chain.append(by_id[chain[-1].parent_id])
+        parts = []
+        for node in reversed(chain):
+            is_role_root = node.parent_id is None and node.kind in ROLE_KINDS
+            parts.append(f"<{node.kind}>" if is_role_root else fold(node.title) or node.title)
+        return tuple(parts)
+
+    def map_collections(self, incoming: Catalog, source: str) -> dict[str, str]:
+        """Incoming collection id -> merged collection id: the same path is one collection, else a new one."""
+        by_id = {c.id: c for c in incoming.collections}
+        mapping: dict[str, str] = {}
+        for c in _parents_first(incoming.collections):
+            path = self._path(c, by_id)
+            self._path_of[c.id] = path
+            if path in self._paths:
+                mapping[c.id] = self._paths[path]
+                self.report.collections_merged.append(
+                    {"collection": c.id, "source": source, "into": self._paths[path]}
+                )
+                continue
+            cid = _free(c.id, self.collections)
+            parent = mapping.get(c.parent_id) if c.parent_id is not None else None
+            self.collections[cid] = replace(c, id=cid, parent_id=parent, child_ids=(), resource_ids=())
+            self._paths[path] = cid
+            mapping[c.id] = cid
+            self.report.collections_added.append(cid)
+        return mapping
+
+    # -- resources ----------------------------------------------------------------------------------------
+
+    def _store(self, r: Resource, rank: int) -> None:
+        self.resources[r.id] = r
+        self.rank[r.id] = rank
+        self._names.setdefault(r.id, r.id)
+        for alias in r.aliases:
+            self._names.setdefault(alias, r.id)
+        for key in identity_keys(r):
+            self._index.setdefault(key, r.id)
+
+    def add(self, record: Resource, source: str, key_is_chosen: bool | None = None) -> str | None:
+        """Merge one record (collection ids already mapped); returns the id it became, None if left out."""
+        rank = SOURCE_RANK.get(source, 0)
+        chosen = source in KEYED_SOURCES if key_is_chosen is None else key_is_chosen
+        keys = identity_keys(record)
+        matches: dict[str, list[str]] = {}
+        for key in keys:
+            if key in self._index:
+                matches.setdefault(self._index[key], []).append(key)
+        for name in (record.id, *record.aliases) if chosen else record.aliases:
+            target = self._names.get(name)
+            if target is None or (name == target and not _same_title(self.resources[target], record)):
+                continue
+            matches.setdefault(target, []).append(f"key:{name}")
+        if len(matches) > 1:
+            self._two_way(record, source, matches, "its identifiers match different resources")
+            return None
+        if matches:
+            target, on = next(iter(matches.items()))
+            if kind := exclusive_conflict(keys, identity_keys(self.resources[target])):
+                self._two_way(record, source, matches, f"its {kind} differs from the one it matches")
+                return None
+            self._merge(target, record, source, rank, on, chosen)
+            return target
+        return self._add_new(record, source, rank, chosen)
+
+    def _two_way(self, record: Resource, source: str, matches: dict[str, list[str]], why: str) -> None:
+        self.report.two_way.append(
+            {
+                "record": record.id,
+                "source": source,
+                "title": record.title,
+                "matches": [{"resource": rid, "on": on} for rid, on in matches.items()],
+                "reason": why,
+            }
+        )
+
+    def keep(self, record: Resource) -> None:
+        """Keep a record as it is, beside the others (a two-way record inside one catalog)."""
+        self._store(record, SOURCE_RANK["catalog"])
+
+    def _add_new(self, record: Resource, source: str, rank: int, chosen: bool) -> str:
+        rid = record.id
+        if rid in self._names or rid in self.resources:
+            rid = _free(rid, self._names)
+            self.report.renamed.append({"record": record.id, "source": source, "id": rid})
+        aliases = record.aliases
+        if rid != record.id and chosen:
+            aliases = (*aliases, record.id) if record.id not in aliases else aliases
+        new = replace(record, id=rid, aliases=tuple(a for a in aliases if a not in self._names))
+        self._store(new, rank)
+        self.new.append(rid)
+        self._new.add(rid)
+        self.report.added.append(rid)
+        return rid
+
+    def _merge(
+        self, target: str, record: Resource, source: str, rank: int, on: list[str], chosen: bool
+    ) -> None:
+        old = self.resources[target]
+        self.report.merges.append({"resource": target, "record": record.id, "source": source, "on": on})
+        changes: dict[str, Any] = {}
+        richer = rank > self.rank[target]
+        for name in _MERGED_FIELDS:
+            mine, theirs = getattr(old, name), getattr(record, name)
+            if theirs in (None, ()) or mine == theirs:
+                continue
+            if mine in (None, ()):
+                changes[name] = theirs
+                continue
+            same = _SAME.get(name)
+            if same is not None and same(mine) is not None and same(mine) == same(theirs):
+                continue
+            self.report.conflicts.append(
+                {
+                    "resource": target,
+                    "field": name,
+                    "old": jsonable(mine),
+                    "new": jsonable(theirs),
+                    "kept": "new" if richer else "old",
+                    "source": source,
+                }
+            )
+            if richer:
+                changes[name] = theirs
+        memberships = _union(old.collection_ids, record.collection_ids)
+        if memberships != old.collection_ids:
+            changes["collection_ids"] = memberships
+        folded = {t.casefold() for t in old.tags}
+        new_tags = [t for t in dict.fromkeys(record.tags) if t.casefold() not in folded]
+        if new_tags:
+            changes["tags"] = (*old.tags, *_casefold_unique(new_tags))
+        names = [record.id, *record.aliases] if chosen else list(record.aliases)
+        aliases = [a for a in dict.fromkeys(names) if a != target and a not in old.aliases]
+        aliases = [a for a in aliases if self._names.get(a, target) == target]
+        if aliases:
+            changes["aliases"] = (*old.aliases, *aliases)
+            for alias in aliases:
+                self._names[alias] = target
+                self.report.aliases.append({"resource": target, "alias": alias, "source": source})
+        extra = _union(old.extra, record.extra)
+        if extra != old.extra:
+            changes["extra"] = extra
+        if record.added and (old.added is None or record.added < old.added):
+            changes["added"] = record.added
+        if richer:
+            self.rank[target] = rank
+        for key in identity_keys(record):
+            self._index.setdefault(key, target)
+        if changes:
+            self.resources[target] = replace(old, **changes)
+            self._index.update(
+                {k: target for k in identity_keys(self.resources[target]) if k not in self._index}
+            )
+            if target not in self._new:
+                self.touched.add(target)
+
+    # -- result -------------------------------------------------------------------------------------------
+
+    def candidates(self, only: set[str] | None = None) -> list[dict[str, Any]]:
+        """Pairs with alike titles, one year and first author that no identifier merged (never merged)."""
+        blocks: dict[tuple[Any, ...], list[Resource]] = {}
+        for r in self.resources.values():
+            block = title_block(r)
+            if block is not None:
+                blocks.setdefault(block, []).append(r)
+        pairs = []
+        for block, members in blocks.items():
+            for group in _split_block(members):
+                folded = [fold(r.title)[:300] for r in group]
+                for i in range(len(group)):
+                    for j in range(i + 1, len(group)):
+                        a, b = group[i], group[j]
+                        if only is not None and a.id not in only and b.id not in only:
+                            continue
+                        if exclusive_conflict(identity_keys(a), identity_keys(b)) in ("doi", "pmid"):
+                            continue
+                        score = titles_alike(folded[i], folded[j])
+                        if score is not None:
+                            pairs.append(
+                                {
+                                    "resources": [a.id, b.id],
+                                    "author": block[0],
+                                    "year": block[1],
+                                    "titles": [a.title, b.title],
+                                    "similarity": score,
+                                }
+                            )
+        return pairs
+
+    def build(self) -> Catalog:
+        """The merged catalog: collections in order met, resources in order met."""
+        return Catalog.build(self.info, self.collections.values(), self.resources.values())
+
+
+def path_tags(catalog: Catalog) -> dict[str, str]:
+    """Collection id -> its path as one tag, 'Cars/Restoration' (browser roots left out; ',' ';' dropped)."""
+    by_id = {c.id: c for c in catalog.collections}
+    tags = {}
+    for c in catalog.collections:
+        chain: list[str] = []
+        node: Collection | None = c
+        while node is not None and len(chain) <= len(by_id):
+            if not (node.parent_id is None and node.kind in ROLE_KINDS):
+                chain.append(" ".join(node.title.replace(",", " ").replace(";", " ").split()))
+            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+        path = "/".join(part for part in reversed(chain) if part)
+        if path:
+            tags[c.id] = path
+    return tags
+
+
+def _parents_first(collections: Iterable[Collection]) -> list[Collection]:
+    """Collections ordered so each parent comes before its children (catalog order otherwise)."""
+    items = list(collections)
+    known = {c.id for c in items}
+    children: dict[str | None, list[Collection]] = {}
+    for c in items:
+        children.setdefault(c.parent_id if c.parent_id in known else None, []).append(c)
+    out: list[Collection] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(reversed(children.get(c.id, [])))
+    return out
+
+
+def _split_block(members: list[Resource]) -> list[list[Resource]]:
+    if len(members) <= BLOCK_LIMIT:
+        return [members] if len(members) > 1 else []
+    by_word: dict[str, list[Resource]] = {}
+    for r in members:
+        by_word.setdefault(fold(r.title)[:8], []).append(r)
+    return [group[:BLOCK_LIMIT] for group in by_word.values() if len(group) > 1]
+
+
+def _same_title(a: Resource, b: Resource) -> bool:
+    return titles_alike(fold(a.title)[:300], fold(b.title)[:300]) is not None
+
+
+def _union(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(dict.fromkeys((*a, *b)))
+
+
+def _casefold_unique(tags: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for t in tags:
+        if t.casefold() not in seen:
+            seen.add(t.casefold())
+            out.append(t)
+    return out
+
+
+def _free(base: str, taken: Any) -> str:
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def merge(
+    existing: Catalog, incoming: Iterable[tuple[Catalog, str]], folder_tags: bool = False
+) -> MergeResult:
+    """Merge each (catalog, source format) into ``existing``, in order; nothing of ``existing`` is renamed."""
+    merger = Merger(existing)
+    for catalog, source in incoming:
+        mapping = merger.map_collections(catalog, source)
+        paths = path_tags(catalog) if folder_tags else {}
+        for record in catalog.resources:
+            tags = [paths[c] for c in record.collection_ids if c in paths]
+            mapped = tuple(dict.fromkeys(mapping[c] for c in record.collection_ids if c in mapping))
+            merger.add(replace(record, collection_ids=mapped, tags=(*record.tags, *tags)), source)
+    touched = set(merger.touched)
+    merger.report.candidates = merger.candidates(only=touched | set(merger.new))
+    return MergeResult(merger.build(), merger.report, touched, list(merger.new))
+
+
+def find_duplicates(catalog: Catalog) -> MergeResult:
+    """The duplicates inside one catalog, merged into the first of each (the result's catalog applies it).
+
+    ``removed`` names the resources merged away; their ids become aliases of the one kept.
+    """
+    empty = Catalog.build(catalog.info, catalog.collections, ())
+    merger = Merger(empty)
+    removed: set[str] = set()
+    for r in catalog.resources:
+        became = merger.add(r, "catalog", key_is_chosen=True)
+        if became is None:  # two-way: it stays as it is, apart
+            merger.keep(r)
+        elif became != r.id:
+            removed.add(r.id)
+            merger.touched.add(became)
+    merger.report.added.clear()  # nothing came from outside: every resource was already there
+    merger.report.candidates = merger.candidates()
+    return MergeResult(merger.build(), merger.report, merger.touched, [], removed)
+
+
+def empty_catalog(info: CatalogInfo | None = None) -> Catalog:
+    """A catalog with nothing in it (the starting point of a merge into a new folder)."""
+    return Catalog.build(info or CatalogInfo(), (), ())
