@@ -110,7 +110,7 @@ def test_schema_errors_are_all_reported_with_location_and_advice() -> None:
             "organisation is {literal: ...} alone; give a person as {family: ..., given: ...}"
         ),
         (
-            f"{f}:14:5: resources[0].colour: unknown field 'colour'; allowed fields are: accessed, arxiv, "
+            f"{f}:14:5: resources[0].colour: unknown field 'colour'; allowed fields are: accessed, aliases, arxiv, "
             "arxiv_class, authors, collections, container, doi, editors, id, institution, isbn, issue, issued, "
             "language, note, number, pages, publisher, summary, tags, title, type, url, volume"
         ),

@@ -62,20 +62,23 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
     return docs, problems
 
 
-def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
-    """Load and validate a catalog: the bundled one by default, else a YAML file or a folder of them."""
+def load_catalog(path: str | os.PathLike[str] | None = None, *, unique_identifiers: bool = True) -> Catalog:
+    """Load and validate a catalog: the bundled one by default, else a YAML file or a folder of them.
+
+    Without ``unique_identifiers`` two resources may share a DOI, arXiv id or URL (for ``dedupe`` to merge).
+    """
     with gc_paused():  # parsing builds millions of acyclic objects; collecting during it only costs time
-        return _load(path)
+        return _load(path, unique_identifiers)
 
 
-def _load(path: str | os.PathLike[str] | None) -> Catalog:
+def _load(path: str | os.PathLike[str] | None, unique_identifiers: bool = True) -> Catalog:
     docs, problems = read_documents(catalog_files(path))
     for doc in docs:
         problems.extend(schema_problems(doc))
     if problems:
         raise CatalogError(problems)
     info_entries, collections, resources = _gather(docs)
-    problems.extend(_check(info_entries, collections, resources))
+    problems.extend(_check(info_entries, collections, resources, unique_identifiers))
     if problems:
         raise CatalogError(problems)
     return _build(info_entries, collections, resources)
@@ -118,7 +121,9 @@ def _duplicates(entries: list[_Entry], field: str, what: str, normalise=lambda v
 
 
 @gc_paused()
-def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> list[Problem]:
+def _check(
+    info: list[_Entry], collections: list[_Entry], resources: list[_Entry], unique_identifiers: bool = True
+) -> list[Problem]:
     problems = []
     for extra in info[1:]:
         problems.append(
@@ -128,9 +133,10 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         )
     problems += _duplicates(collections, "id", "collection id")
     problems += _duplicates(resources, "id", "resource id")
-    problems += _duplicates(resources, "doi", "DOI", str.lower)
-    problems += _duplicates(resources, "arxiv", "arXiv id")
-    problems += _duplicates(resources, "url", "URL", lambda u: u.rstrip("/"))
+    if unique_identifiers:
+        problems += _duplicates(resources, "doi", "DOI", str.lower)
+        problems += _duplicates(resources, "arxiv", "arXiv id")
+        problems += _duplicates(resources, "url", "URL", lambda u: u.rstrip("/"))
     known = {c.data["id"] for c in collections}
     parents = {}
     for c in collections:
@@ -263,5 +269,6 @@ def _resource(d: dict[str, Any]) -> Resource:
         issued=_date(d.get("issued")),
         accessed=_date(d.get("accessed")),
         tags=tuple(d.get("tags", ())),
+        aliases=tuple(d.get("aliases", ())),
         **{f: d[f] for f in PLAIN_FIELDS if f in d},
     )
