@@ -145,6 +145,8 @@ class _BibBase(BaseExporter):
 
     def common(self, r: Resource) -> Iterator[tuple[str, str]]:
         """Identifier, link, tag and note fields every entry type shares, verbatim where biber wants it."""
+        if r.aliases:  # other keys of this entry: biblatex resolves them, bibtex and pybtex pass them by
+            yield "ids", "{" + ", ".join(r.aliases) + "}"
         if r.isbn:
             yield "isbn", self.text(r.isbn)
         if r.doi:
