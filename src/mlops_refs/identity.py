@@ -260,6 +260,11 @@ def titles_alike(a: str, b: str, threshold: float = 0.9) -> float | None:
     """The similarity of two folded titles when at least ``threshold`` (0..1), else None."""
     if a == b:
         return 1.0 if a else None
+    if not a or not b or 2 * min(len(a), len(b)) < threshold * (len(a) + len(b)):
+        return None
+    words_a, words_b = set(a.split()), set(b.split())
+    if 2 * len(words_a & words_b) < min(len(words_a), len(words_b)):  # cheap: most words must be shared
+        return None
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
         return None

@@ -47,8 +47,8 @@ KEYED_SOURCES = frozenset(("catalog", "biblatex", "bibtex", "csl-json", "ris"))
 #: Browser roots are matched by role, whatever their localized titles ("Bookmarks bar", "Symbolleiste").
 ROLE_KINDS = frozenset(("toolbar", "menu", "unfiled", "mobile"))
 
-#: Largest block of records compared pairwise for candidate pairs; a larger one is split by title word.
-BLOCK_LIMIT = 64
+#: How many neighbours (in title order) each title is compared with inside its author/year block.
+WINDOW = 8
 
 _UNION_FIELDS = frozenset(("id", "collection_ids", "tags", "aliases", "extra", "added"))
 _MERGED_FIELDS = tuple(f.name for f in fields(Resource) if f.name not in _UNION_FIELDS)
@@ -122,9 +122,8 @@ class Merger:
         self.report = MergeReport()
         self.collections: dict[str, Collection] = {c.id: c for c in base.collections}
         self._paths: dict[tuple[str, ...], str] = {}
-        self._path_of: dict[str, tuple[str, ...]] = {}
-        for c in base.collections:
-            self._paths.setdefault(self._path(c, self.collections), c.id)
+        for cid, path in self._paths_of(base.collections).items():
+            self._paths.setdefault(path, cid)
         self.resources: dict[str, Resource] = {}
         self.rank: dict[str, int] = {}
         self.touched: set[str] = set()
@@ -132,29 +131,29 @@ class Merger:
         self._new: set[str] = set()
         self._index: dict[str, str] = {}
         self._names: dict[str, str] = {}
+        self._keys: dict[str, list[str]] = {}
         for r in base.resources:
             self._store(r, SOURCE_RANK.get(base_source, 0))
 
     # -- collections --------------------------------------------------------------------------------------
 
-    def _path(self, c: Collection, by_id: dict[str, Collection]) -> tuple[str, ...]:
-        """Titles from the root (a browser root by its role), computed without recursion, memoised."""
-        chain = [c]
-        while chain[-1].parent_id is not None and chain[-1].parent_id in by_id and len(chain) <= len(by_id):
-            chain.append(by_id[chain[-1].parent_id])
-        parts = []
-        for node in reversed(chain):
-            is_role_root = node.parent_id is None and node.kind in ROLE_KINDS
-            parts.append(f"<{node.kind}>" if is_role_root else fold(node.title) or node.title)
-        return tuple(parts)
+    @staticmethod
+    def _paths_of(collections: Iterable[Collection]) -> dict[str, tuple[str, ...]]:
+        """Collection id -> titles from the root (a browser root by its role), parents before children."""
+        paths: dict[str, tuple[str, ...]] = {}
+        for c in _parents_first(collections):
+            parent = paths.get(c.parent_id) if c.parent_id is not None else None
+            is_role_root = parent is None and c.kind in ROLE_KINDS
+            part = f"<{c.kind}>" if is_role_root else fold(c.title) or c.title
+            paths[c.id] = (*(parent or ()), part)
+        return paths
 
     def map_collections(self, incoming: Catalog, source: str) -> dict[str, str]:
         """Incoming collection id -> merged collection id: the same path is one collection, else a new one."""
-        by_id = {c.id: c for c in incoming.collections}
+        paths = self._paths_of(incoming.collections)
         mapping: dict[str, str] = {}
         for c in _parents_first(incoming.collections):
-            path = self._path(c, by_id)
-            self._path_of[c.id] = path
+            path = paths[c.id]
             if path in self._paths:
                 mapping[c.id] = self._paths[path]
                 self.report.collections_merged.append(
@@ -174,10 +173,11 @@ class Merger:
     def _store(self, r: Resource, rank: int) -> None:
         self.resources[r.id] = r
         self.rank[r.id] = rank
+        self._keys[r.id] = identity_keys(r)
         self._names.setdefault(r.id, r.id)
         for alias in r.aliases:
             self._names.setdefault(alias, r.id)
-        for key in identity_keys(r):
+        for key in self._keys[r.id]:
             self._index.setdefault(key, r.id)
 
     def add(self, record: Resource, source: str, key_is_chosen: bool | None = None) -> str | None:
@@ -199,10 +199,10 @@ class Merger:
             return None
         if matches:
             target, on = next(iter(matches.items()))
-            if kind := exclusive_conflict(keys, identity_keys(self.resources[target])):
+            if kind := exclusive_conflict(keys, self._keys[target]):
                 self._two_way(record, source, matches, f"its {kind} differs from the one it matches")
                 return None
-            self._merge(target, record, source, rank, on, chosen)
+            self._merge(target, record, keys, (source, rank, chosen), on)
             return target
         return self._add_new(record, source, rank, chosen)
 
@@ -237,8 +237,9 @@ class Merger:
         return rid
 
     def _merge(
-        self, target: str, record: Resource, source: str, rank: int, on: list[str], chosen: bool
+        self, target: str, record: Resource, keys: list[str], how: tuple[str, int, bool], on: list[str]
     ) -> None:
+        source, rank, chosen = how
         old = self.resources[target]
         self.report.merges.append({"resource": target, "record": record.id, "source": source, "on": on})
         changes: dict[str, Any] = {}
@@ -287,48 +288,58 @@ class Merger:
             changes["added"] = record.added
         if richer:
             self.rank[target] = rank
-        for key in identity_keys(record):
+        for key in keys:
             self._index.setdefault(key, target)
         if changes:
             self.resources[target] = replace(old, **changes)
-            self._index.update(
-                {k: target for k in identity_keys(self.resources[target]) if k not in self._index}
-            )
+            self._keys[target] = identity_keys(self.resources[target])
+            for key in self._keys[target]:
+                self._index.setdefault(key, target)
             if target not in self._new:
                 self.touched.add(target)
 
     # -- result -------------------------------------------------------------------------------------------
 
     def candidates(self, only: set[str] | None = None) -> list[dict[str, Any]]:
-        """Pairs with alike titles, one year and first author that no identifier merged (never merged)."""
-        blocks: dict[tuple[Any, ...], list[Resource]] = {}
+        """Pairs with alike titles, one year and first author that no identifier merged (never merged).
+
+        Bounded: within each (first author, year) block, a title is compared with its ``WINDOW`` nearest
+        neighbours in title order and in reversed-title order, never with every other title.
+        """
+        position = {rid: i for i, rid in enumerate(self.resources)}
+        blocks: dict[tuple[str, int], list[Resource]] = {}
         for r in self.resources.values():
             block = title_block(r)
             if block is not None:
                 blocks.setdefault(block, []).append(r)
-        pairs = []
+        found: dict[tuple[str, str], dict[str, Any]] = {}
         for block, members in blocks.items():
-            for group in _split_block(members):
-                folded = [fold(r.title)[:300] for r in group]
-                for i in range(len(group)):
-                    for j in range(i + 1, len(group)):
-                        a, b = group[i], group[j]
-                        if only is not None and a.id not in only and b.id not in only:
+            if len(members) < 2 or (only is not None and not any(m.id in only for m in members)):
+                continue
+            folded = {m.id: fold(m.title)[:300] for m in members}
+            for order in (sorted(folded, key=folded.get), sorted(folded, key=lambda i: folded[i][::-1])):
+                for i, a in enumerate(order):
+                    for b in order[i + 1 : i + 1 + WINDOW]:
+                        pair = (a, b) if position[a] < position[b] else (b, a)
+                        if pair in found or (only is not None and a not in only and b not in only):
                             continue
-                        if exclusive_conflict(identity_keys(a), identity_keys(b)) in ("doi", "pmid"):
-                            continue
-                        score = titles_alike(folded[i], folded[j])
+                        score = self._alike(a, b, folded)
                         if score is not None:
-                            pairs.append(
-                                {
-                                    "resources": [a.id, b.id],
-                                    "author": block[0],
-                                    "year": block[1],
-                                    "titles": [a.title, b.title],
-                                    "similarity": score,
-                                }
-                            )
-        return pairs
+                            found[pair] = {
+                                "resources": list(pair),
+                                "author": block[0],
+                                "year": block[1],
+                                "titles": [self.resources[pair[0]].title, self.resources[pair[1]].title],
+                                "similarity": score,
+                            }
+        return [found[pair] for pair in sorted(found, key=lambda p: (position[p[0]], position[p[1]]))]
+
+    def _alike(self, a: str, b: str, folded: dict[str, str]) -> float | None:
+        """Title similarity of two resources, unless their DOIs or PMIDs say they are different things."""
+        score = titles_alike(folded[a], folded[b])
+        if score is None or exclusive_conflict(self._keys[a], self._keys[b]) in ("doi", "pmid"):
+            return None
+        return score
 
     def build(self) -> Catalog:
         """The merged catalog: collections in order met, resources in order met."""
@@ -366,15 +377,6 @@ def _parents_first(collections: Iterable[Collection]) -> list[Collection]:
         out.append(c)
         stack.extend(reversed(children.get(c.id, [])))
     return out
-
-
-def _split_block(members: list[Resource]) -> list[list[Resource]]:
-    if len(members) <= BLOCK_LIMIT:
-        return [members] if len(members) > 1 else []
-    by_word: dict[str, list[Resource]] = {}
-    for r in members:
-        by_word.setdefault(fold(r.title)[:8], []).append(r)
-    return [group[:BLOCK_LIMIT] for group in by_word.values() if len(group) > 1]
 
 
 def _same_title(a: Resource, b: Resource) -> bool:
