@@ -16,7 +16,7 @@ from mlops_refs.identity import (
     titles_alike,
     url_key,
 )
-from mlops_refs.model import PartialDate, Person, Resource
+from mlops_refs.model import Catalog, PartialDate, Person, Resource
 
 
 @pytest.mark.parametrize(
@@ -220,3 +220,30 @@ def test_title_block_needs_author_and_year() -> None:
     assert title_block(_paper(issued=PartialDate(2015))) is None
     org = Person(literal="Google")
     assert title_block(_paper(authors=(org,), issued=PartialDate(2020))) == ("google", 2020)
+
+
+WHATWG_CASES = [
+    "HTTP://WWW.Example.ORG:80/a/./b/../c/%7Euser?utm_source=x#f",
+    "https://münchen.de/Straße",
+    "https://example.org/%64ocs/%2f",
+    "http://[::1]:8080/x",
+    "https://EXAMPLE.org./a",
+    "https://example.org/a b",
+    "https://user:pw@example.org:443/p?q=1&r=%41",
+    "https://example.org/..//x/../y",
+    "https://example.org?a=1#b",
+]
+
+
+@pytest.mark.parametrize("url", WHATWG_CASES)
+def test_url_key_agrees_with_the_whatwg_parser(url: str) -> None:
+    """ada-url (the WHATWG URL parser of Node.js) normalises a URL; the key must not depend on that step."""
+    ada_url = pytest.importorskip("ada_url")
+    assert url_key(url) == url_key(ada_url.URL(url).href)
+
+
+def test_url_keys_of_the_bundled_catalog_are_unique_and_stable_under_whatwg(bundled_catalog: Catalog) -> None:
+    ada_url = pytest.importorskip("ada_url")
+    urls = [r.url for r in bundled_catalog.resources if r.url]
+    assert len({url_key(u) for u in urls}) == len(urls)
+    assert [url_key(u) for u in urls] == [url_key(ada_url.URL(u).href) for u in urls]

@@ -12,7 +12,7 @@ import contextlib
 import difflib
 import re
 import unicodedata
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .model import Resource
 from .validation import isbn_is_valid
@@ -31,8 +31,8 @@ _ARXIV_HOSTS = frozenset(("arxiv.org", "export.arxiv.org"))
 _DOI_HOSTS = frozenset(("doi.org", "dx.doi.org"))
 _ISBN_CLEAN = re.compile(r"[\s-]")
 _PMID = re.compile(r"(?:pmid\s*:\s*)?([0-9]{1,9})", re.IGNORECASE)
-_UNRESERVED_ESCAPE = re.compile(r"%(?:4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|3[0-9]|2D|2E|5F|7E)", re.IGNORECASE)
-_ESCAPE = re.compile(r"%[0-9a-f]{2}")
+_DELIMITER_ESCAPE = re.compile(r"%(2F|3F|23|26|3D|2B|25|3B)", re.IGNORECASE)  # / ? # & = + % ;
+_SAFE_IN_KEY = "!$&'()*+,;=:@/?[]|^~"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 #: Query parameters that only say where a click came from; the same page with or without them is one page.
@@ -155,7 +155,7 @@ def url_key(url: str | None) -> str | None:
     port = _port(netloc)
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         host = f"{host}:{port}"
-    path = _remove_dot_segments(_normal_escapes(path)).rstrip("/")
+    path = _remove_dot_segments(_normal_escapes(path.replace("\\", "/"))).rstrip("/")
     kept = [p for p in query.split("&") if p and not _is_tracking(p)]
     key = f"url:{host}{path}"
     return f"{key}?{'&'.join(_normal_escapes(p) for p in kept)}" if kept else key
@@ -190,8 +190,13 @@ def _port(netloc: str) -> int | None:
 
 
 def _normal_escapes(text: str) -> str:
-    text = _UNRESERVED_ESCAPE.sub(lambda m: chr(int(m.group()[1:], 16)), text)
-    return _ESCAPE.sub(lambda m: m.group().upper(), text)
+    """One spelling of a path or query: escapes of delimiters kept (upper case), the rest decoded, then
+    space, quotes, angle brackets, braces, backticks and non-ASCII encoded as UTF-8 escapes."""
+    pieces = _DELIMITER_ESCAPE.split(text)
+    return "".join(
+        f"%{piece.upper()}" if i % 2 else quote(unquote(piece), safe=_SAFE_IN_KEY)
+        for i, piece in enumerate(pieces)
+    )
 
 
 def _remove_dot_segments(path: str) -> str:
