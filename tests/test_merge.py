@@ -310,3 +310,27 @@ def test_merge_is_one_pass_over_dicts() -> None:
     assert len(result.catalog.resources) == 2000
     assert len(result.report.merges) == 2000
     assert {url_key(r.url) for r in result.catalog.resources} == {url_key(r.url) for r in resources}
+
+
+def test_a_10000_deep_folder_tree_merges_without_recursion() -> None:
+    depth = 10_000
+    chain = [
+        Collection(id=f"f{i}", title=f"F{i}", kind="folder", parent_id=f"f{i - 1}" if i else None)
+        for i in range(depth)
+    ]
+    deep = lib(chain, [res("deep", "https://example.org/deep", collection_ids=(f"f{depth - 1}",))])
+    result = merge(deep, [(deep, "netscape")], folder_tags=True)
+    assert len(result.catalog.collections) == depth
+    assert result.catalog.resources[0].collection_ids == (f"f{depth - 1}",)
+    assert result.catalog.resources[0].tags == ()  # a path longer than TAG_LIMIT gives no tag
+
+
+def test_folders_in_a_parent_cycle_keep_their_members() -> None:
+    cycle = [
+        Collection(id="a", title="A", kind="folder", parent_id="b"),
+        Collection(id="b", title="B", kind="folder", parent_id="a"),
+    ]
+    incoming = Catalog(INFO, tuple(cycle), (res("x", "https://example.org/x", collection_ids=("a",)),))
+    result = merge(lib([], []), [(incoming, "opml")])
+    (x,) = result.catalog.resources
+    assert [result.catalog.collection(c).title for c in x.collection_ids] == ["A"]

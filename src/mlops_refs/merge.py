@@ -47,6 +47,9 @@ KEYED_SOURCES = frozenset(("catalog", "biblatex", "bibtex", "csl-json", "ris"))
 #: Browser roots are matched by role, whatever their localized titles ("Bookmarks bar", "Symbolleiste").
 ROLE_KINDS = frozenset(("toolbar", "menu", "unfiled", "mobile"))
 
+#: Longest folder path that becomes a tag.
+TAG_LIMIT = 200
+
 #: How many neighbours (in title order) each title is compared with inside its author/year block.
 WINDOW = 8
 
@@ -121,9 +124,11 @@ class Merger:
         self.info = base.info
         self.report = MergeReport()
         self.collections: dict[str, Collection] = {c.id: c for c in base.collections}
-        self._paths: dict[tuple[str, ...], str] = {}
-        for cid, path in self._paths_of(base.collections).items():
-            self._paths.setdefault(path, cid)
+        # a path is (merged parent id, folded title): equal paths from the root, one step at a time
+        self._paths: dict[tuple[str | None, str], str] = {}
+        for c in _parents_first(base.collections):
+            parent = c.parent_id if c.parent_id in self.collections else None
+            self._paths.setdefault((parent, self._part(c, parent is None)), c.id)
         self.resources: dict[str, Resource] = {}
         self.rank: dict[str, int] = {}
         self.touched: set[str] = set()
@@ -138,22 +143,16 @@ class Merger:
     # -- collections --------------------------------------------------------------------------------------
 
     @staticmethod
-    def _paths_of(collections: Iterable[Collection]) -> dict[str, tuple[str, ...]]:
-        """Collection id -> titles from the root (a browser root by its role), parents before children."""
-        paths: dict[str, tuple[str, ...]] = {}
-        for c in _parents_first(collections):
-            parent = paths.get(c.parent_id) if c.parent_id is not None else None
-            is_role_root = parent is None and c.kind in ROLE_KINDS
-            part = f"<{c.kind}>" if is_role_root else fold(c.title) or c.title
-            paths[c.id] = (*(parent or ()), part)
-        return paths
+    def _part(c: Collection, is_root: bool) -> str:
+        """How a folder's title counts in its path: folded, or a browser root's role."""
+        return f"<{c.kind}>" if is_root and c.kind in ROLE_KINDS else fold(c.title) or c.title
 
     def map_collections(self, incoming: Catalog, source: str) -> dict[str, str]:
         """Incoming collection id -> merged collection id: the same path is one collection, else a new one."""
-        paths = self._paths_of(incoming.collections)
         mapping: dict[str, str] = {}
         for c in _parents_first(incoming.collections):
-            path = paths[c.id]
+            parent = mapping.get(c.parent_id) if c.parent_id is not None else None
+            path = (parent, self._part(c, parent is None))
             if path in self._paths:
                 mapping[c.id] = self._paths[path]
                 self.report.collections_merged.append(
@@ -161,7 +160,6 @@ class Merger:
                 )
                 continue
             cid = _free(c.id, self.collections)
-            parent = mapping.get(c.parent_id) if c.parent_id is not None else None
             self.collections[cid] = replace(c, id=cid, parent_id=parent, child_ids=(), resource_ids=())
             self._paths[path] = cid
             mapping[c.id] = cid
@@ -347,35 +345,46 @@ class Merger:
 
 
 def path_tags(catalog: Catalog) -> dict[str, str]:
-    """Collection id -> its path as one tag, 'Cars/Restoration' (browser roots left out; ',' ';' dropped)."""
-    by_id = {c.id: c for c in catalog.collections}
-    tags = {}
-    for c in catalog.collections:
-        chain: list[str] = []
-        node: Collection | None = c
-        while node is not None and len(chain) <= len(by_id):
-            if not (node.parent_id is None and node.kind in ROLE_KINDS):
-                chain.append(" ".join(node.title.replace(",", " ").replace(";", " ").split()))
-            node = by_id.get(node.parent_id) if node.parent_id is not None else None
-        path = "/".join(part for part in reversed(chain) if part)
-        if path:
-            tags[c.id] = path
+    """Collection id -> its path as one tag, 'Cars/Restoration' (browser roots left out; ',' ';' dropped).
+
+    Paths longer than ``TAG_LIMIT`` characters (a very deep tree) give no tag.
+    """
+    paths: dict[str, str | None] = {}  # None: too long, and so is every path below it
+    known = {c.id for c in catalog.collections}
+    for c in _parents_first(catalog.collections):
+        parent = paths.get(c.parent_id, "") if c.parent_id is not None else ""
+        if parent is None:
+            paths[c.id] = None
+            continue
+        is_role_root = c.kind in ROLE_KINDS and c.parent_id not in known
+        title = "" if is_role_root else " ".join(c.title.replace(",", " ").replace(";", " ").split())
+        path = f"{parent}/{title}" if parent and title else parent or title
+        paths[c.id] = path if len(path) <= TAG_LIMIT else None
+    tags = {cid: path for cid, path in paths.items() if path}
     return tags
 
 
 def _parents_first(collections: Iterable[Collection]) -> list[Collection]:
     """Collections ordered so each parent comes before its children (catalog order otherwise)."""
     items = list(collections)
-    known = {c.id for c in items}
+    by_id = {c.id: c for c in items}
+    known = set(by_id)
     children: dict[str | None, list[Collection]] = {}
     for c in items:
         children.setdefault(c.parent_id if c.parent_id in known else None, []).append(c)
     out: list[Collection] = []
-    stack = list(reversed(children.get(None, [])))
-    while stack:
-        c = stack.pop()
-        out.append(c)
-        stack.extend(reversed(children.get(c.id, [])))
+    seen: set[str] = set()
+    for start in [None, *(c.id for c in items)]:  # collections caught in a parent cycle come last, as roots
+        if start is not None and start in seen:
+            continue
+        stack = list(reversed(children.get(None, []))) if start is None else [by_id[start]]
+        while stack:
+            c = stack.pop()
+            if c.id in seen:
+                continue
+            seen.add(c.id)
+            out.append(c)
+            stack.extend(reversed(children.get(c.id, [])))
     return out
 
 
