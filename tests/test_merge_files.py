@@ -243,3 +243,16 @@ def test_dedupe_command_on_a_missing_catalog_is_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "no such file or folder" in err
+
+
+def test_dedupe_apply_empties_a_file_whose_only_resource_was_a_duplicate(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(DUPLICATES.split("  # same DOI twice")[0], encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        "resources:  # kept from another laptop\n"
+        '  - {id: e, type: webpage, title: E, url: "https://EXAMPLE.org/p?utm_medium=x", collections: [f]}\n',
+        encoding="utf-8",
+    )
+    result = dedupe_files(tmp_path, apply=True)
+    assert result.removed == {"b", "e"}
+    assert (tmp_path / "b.yaml").read_text(encoding="utf-8") == "resources: []  # kept from another laptop\n"
+    assert [r.id for r in load_catalog(tmp_path).resources] == ["a"]

@@ -65,6 +65,7 @@ _PERSON_PARTS = ("family", "given", "particle", "suffix", "literal")
 _PLAIN = re.compile(r"[^\W\d_][\w .'()/+-]*")
 _PLAIN_URL = re.compile(r"https?://[^\s\"'#,\[\]{}]*[^\s\"'#,\[\]{}:]")
 _RESERVED = frozenset(("null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"))
+_EMPTIED_LIST = re.compile(r"^resources:(?=[ \t]*(?:#.*)?$)", re.MULTILINE)
 _UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
@@ -237,4 +238,7 @@ def edit(text: str, spans: dict[str, Span], replace: dict[str, Resource], remove
             pieces.append(text[cursor : span.item_start])
             cursor = min(len(text), span.end + 1)
     pieces.append(text[cursor:])
-    return "".join(pieces)
+    edited = "".join(pieces)
+    if remove and spans and remove.issuperset(spans):  # every item cut: the list is now empty, not null
+        edited = _EMPTIED_LIST.sub("resources: []", edited, count=1)
+    return edited
