@@ -55,6 +55,7 @@ WINDOW = 8
 
 _UNION_FIELDS = frozenset(("id", "collection_ids", "tags", "aliases", "extra", "added"))
 _MERGED_FIELDS = tuple(f.name for f in fields(Resource) if f.name not in _UNION_FIELDS)
+_IDENTIFYING = frozenset(("url", "doi", "arxiv", "isbn", "pmid"))
 _SAME = {"url": url_key, "doi": doi_key, "arxiv": arxiv_key, "isbn": isbn_key, "pmid": pmid_key}
 
 
@@ -168,10 +169,10 @@ class Merger:
 
     # -- resources ----------------------------------------------------------------------------------------
 
-    def _store(self, r: Resource, rank: int) -> None:
+    def _store(self, r: Resource, rank: int, keys: list[str] | None = None) -> None:
         self.resources[r.id] = r
         self.rank[r.id] = rank
-        self._keys[r.id] = identity_keys(r)
+        self._keys[r.id] = identity_keys(r) if keys is None else keys
         self._names.setdefault(r.id, r.id)
         for alias in r.aliases:
             self._names.setdefault(alias, r.id)
@@ -202,7 +203,7 @@ class Merger:
                 return None
             self._merge(target, record, keys, (source, rank, chosen), on)
             return target
-        return self._add_new(record, source, rank, chosen)
+        return self._add_new(record, source, rank, chosen, keys)
 
     def _two_way(self, record: Resource, source: str, matches: dict[str, list[str]], why: str) -> None:
         self.report.two_way.append(
@@ -219,7 +220,9 @@ class Merger:
         """Keep a record as it is, beside the others (a two-way record inside one catalog)."""
         self._store(record, SOURCE_RANK["catalog"])
 
-    def _add_new(self, record: Resource, source: str, rank: int, chosen: bool) -> str:
+    def _add_new(
+        self, record: Resource, source: str, rank: int, chosen: bool, keys: list[str] | None = None
+    ) -> str:
         rid = record.id
         if rid in self._names or rid in self.resources:
             rid = _free(rid, self._names)
@@ -227,8 +230,13 @@ class Merger:
         aliases = record.aliases
         if rid != record.id and chosen:
             aliases = (*aliases, record.id) if record.id not in aliases else aliases
-        new = replace(record, id=rid, aliases=tuple(a for a in aliases if a not in self._names))
-        self._store(new, rank)
+        aliases = tuple(a for a in aliases if a not in self._names)
+        new = (
+            record
+            if (rid, aliases) == (record.id, record.aliases)
+            else replace(record, id=rid, aliases=aliases)
+        )
+        self._store(new, rank, keys)
         self.new.append(rid)
         self._new.add(rid)
         self.report.added.append(rid)
@@ -290,9 +298,10 @@ class Merger:
             self._index.setdefault(key, target)
         if changes:
             self.resources[target] = replace(old, **changes)
-            self._keys[target] = identity_keys(self.resources[target])
-            for key in self._keys[target]:
-                self._index.setdefault(key, target)
+            if _IDENTIFYING.intersection(changes):
+                self._keys[target] = identity_keys(self.resources[target])
+                for key in self._keys[target]:
+                    self._index.setdefault(key, target)
             if target not in self._new:
                 self.touched.add(target)
 
@@ -426,7 +435,9 @@ def merge(
         for record in catalog.resources:
             tags = [paths[c] for c in record.collection_ids if c in paths]
             mapped = tuple(dict.fromkeys(mapping[c] for c in record.collection_ids if c in mapping))
-            merger.add(replace(record, collection_ids=mapped, tags=(*record.tags, *tags)), source)
+            if mapped != record.collection_ids or tags:
+                record = replace(record, collection_ids=mapped, tags=(*record.tags, *tags))
+            merger.add(record, source)
     touched = set(merger.touched)
     merger.report.candidates = merger.candidates(only=touched | set(merger.new))
     return MergeResult(merger.build(), merger.report, touched, list(merger.new))
