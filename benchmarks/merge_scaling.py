@@ -5,8 +5,8 @@
 
 Each library comes from ``generate.merge_pair`` (about a fifth of the second library are planted copies of
 the first: DOI forms, arXiv forms, URL variants, same title/year/author). Building the libraries is not
-timed; each stage's least CPU time over ``--repeat`` runs is. The check: every planted identifier
-duplicate merged, every planted title pair proposed, nothing else merged.
+timed; each stage's least CPU time over ``--repeat`` runs is, the runs of both sizes alternating. The
+check: every planted identifier duplicate merged, every planted title pair proposed, nothing else merged.
 """
 
 from __future__ import annotations
@@ -26,22 +26,20 @@ from generate import merge_pair
 from mlops_refs.merge import find_duplicates, merge
 from mlops_refs.model import Catalog
 
+SMALL_LIBRARIES = 10  # different small pairs timed one after the other, as bench.py --scaling does
 LINEAR_LIMIT = 12.0  # ten times the records may cost at most twelve times the time
 
 
-def least_cpu(stage: Callable[[], Any], repeat: int) -> float:
-    """The least CPU time of ``repeat`` runs of a stage, the collector off during each."""
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.process_time()
-            stage()
-            best = min(best, time.process_time() - start)
-        finally:
-            gc.enable()
-    return best
+def cpu_time(stage: Callable[[], Any]) -> float:
+    """CPU time of one run of a stage, the collector off during it."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.process_time()
+        stage()
+        return time.process_time() - start
+    finally:
+        gc.enable()
 
 
 def check(first: Catalog, second: Catalog, planted: dict[str, list[tuple[str, str]]]) -> dict[str, Any]:
@@ -68,25 +66,38 @@ def union(first: Catalog, second: Catalog) -> Catalog:
     )
 
 
-def measure(size: int, seed: int, repeat: int) -> dict[str, Any]:
-    """Figures for one size."""
+STAGES = ("merge_s", "find_duplicates_s")
+
+
+def stages(size: int, seed: int) -> tuple[dict[str, Callable[[], Any]], dict[str, Any]]:
+    """The timed stages of one size, and the check of what its merge found."""
     first, second, planted = merge_pair(size, seed)
     both = union(first, second)
-    return {
-        "size": size,
-        "check": check(first, second, planted),
-        "merge_s": least_cpu(lambda: merge(first, [(second, "bibtex")]), repeat),
-        "find_duplicates_s": least_cpu(lambda: find_duplicates(both), repeat),
+    run = {
+        "merge_s": lambda: merge(first, [(second, "bibtex")]),
+        "find_duplicates_s": lambda: find_duplicates(both),
     }
+    return run, check(first, second, planted)
 
 
 def scaling(sizes: list[int], seed: int, repeat: int) -> dict[str, Any]:
-    """Both sizes measured and the ratio of each stage, big over small."""
-    small, big = (measure(n, seed, repeat) for n in (min(sizes), max(sizes)))
-    ratios = {
-        stage: big[stage] / small[stage] if small[stage] > 0 else None
-        for stage in ("merge_s", "find_duplicates_s")
-    }
+    """Both sizes measured, samples alternating between them (drift hits both), and each stage's ratio.
+
+    The small side runs ``SMALL_LIBRARIES`` different library pairs one after the other and counts a tenth
+    of their time, so that it does not gain from finding one small pair in the processor's caches again.
+    """
+    small_size, big_size = min(sizes), max(sizes)
+    smalls = [stages(small_size, seed + i) for i in range(SMALL_LIBRARIES)]
+    big_run, big_check = stages(big_size, seed)
+    small: dict[str, Any] = {"size": small_size, "check": smalls[0][1]}
+    big: dict[str, Any] = {"size": big_size, "check": big_check}
+    for stage in STAGES:
+        runs = [run[stage] for run, _ in smalls]
+        small[stage] = big[stage] = float("inf")
+        for _ in range(repeat):
+            small[stage] = min(small[stage], cpu_time(lambda runs=runs: [r() for r in runs]) / len(runs))
+            big[stage] = min(big[stage], cpu_time(big_run[stage]))
+    ratios = {stage: big[stage] / small[stage] if small[stage] > 0 else None for stage in STAGES}
     linear = all(r is not None and r <= LINEAR_LIMIT for r in ratios.values())
     return {"small": small, "big": big, "ratios": ratios, "limit": LINEAR_LIMIT, "linear": linear}
 
@@ -96,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs=2, default=[2000, 20000], help="two library sizes")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per stage; the least CPU time counts")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="alternating runs per stage and size; the least CPU time counts"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     result = scaling(args.sizes, args.seed, args.repeat)

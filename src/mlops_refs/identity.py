@@ -33,6 +33,7 @@ _ISBN_CLEAN = re.compile(r"[\s-]")
 _PMID = re.compile(r"(?:pmid\s*:\s*)?([0-9]{1,9})", re.IGNORECASE)
 _DELIMITER_ESCAPE = re.compile(r"%(2F|3F|23|26|3D|2B|25|3B)", re.IGNORECASE)  # / ? # & = + % ;
 _SAFE_IN_KEY = "!$&'()*+,;=:@/?[]|^~"
+_WORDS = re.compile(r"\w+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 #: Query parameters that only say where a click came from; the same page with or without them is one page.
@@ -247,9 +248,10 @@ def exclusive_conflict(keys_a: list[str], keys_b: list[str]) -> str | None:
 
 def fold(text: str) -> str:
     """Text for loose comparison: Unicode-compatible, accents dropped, case-folded, words joined by spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.findall(r"\w+", stripped.casefold()))
+    if not text.isascii():  # ASCII text has no accents to drop and no compatibility forms
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_WORDS.findall(text.casefold()))
 
 
 def title_block(resource: Resource) -> tuple[str, int] | None:

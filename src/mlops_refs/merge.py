@@ -324,11 +324,15 @@ class Merger:
             if len(members) < 2 or (only is not None and not any(m.id in only for m in members)):
                 continue
             folded = {m.id: fold(m.title)[:300] for m in members}
+            words = {rid: frozenset(title.split()) for rid, title in folded.items()}
             for order in (sorted(folded, key=folded.get), sorted(folded, key=lambda i: folded[i][::-1])):
                 for i, a in enumerate(order):
                     for b in order[i + 1 : i + 1 + WINDOW]:
                         pair = (a, b) if position[a] < position[b] else (b, a)
                         if pair in found or (only is not None and a not in only and b not in only):
+                            continue
+                        shared = len(words[a] & words[b])
+                        if 2 * shared < min(len(words[a]), len(words[b])):  # most words differ: not alike
                             continue
                         score = self._alike(a, b, folded)
                         if score is not None:
