@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -98,12 +100,15 @@ def test_a_hand_edited_catalog_keeps_everything_the_merge_did_not_touch(tmp_path
 """
     assert after == HAND_EDITED.replace(old_item, new_item)
     assert after != HAND_EDITED
-    new_file = tmp_path / "imported.yaml"
+    new_file = tmp_path / "imported-001.yaml"
     assert report.files == [str(tmp_path / "catalog.yaml"), str(new_file)]
     assert "brand-new" in new_file.read_text(encoding="utf-8")
     assert load_catalog(tmp_path).resource("paper-two") == expected.resource("paper-two")
     assert load_catalog(tmp_path).resource("brand-new") == expected.resource("brand-new")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.yaml", "imported.yaml"]  # no temp files
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "catalog.yaml",
+        "imported-001.yaml",
+    ]  # no temp files
 
 
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:
@@ -256,3 +261,42 @@ def test_dedupe_apply_empties_a_file_whose_only_resource_was_a_duplicate(tmp_pat
     assert result.removed == {"b", "e"}
     assert (tmp_path / "b.yaml").read_text(encoding="utf-8") == "resources: []  # kept from another laptop\n"
     assert [r.id for r in load_catalog(tmp_path).resources] == ["a"]
+
+
+def test_dedupe_report_goes_to_a_pipe_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(DUPLICATES, encoding="utf-8")
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    try:
+        assert main(["dedupe", str(path), "--report", str(fifo)]) == 0
+    finally:
+        reader.join(timeout=30)
+    assert json.loads(received[0])["merges"][0]["record"] == "b"
+    assert fifo.is_fifo()
+
+
+def test_new_resources_go_to_a_numbered_file_of_their_own(tmp_path: Path, bundled_catalog: Catalog) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(data_path(), folder)
+    week = bundled_catalog.collections[2].id
+    for n in (1, 2):
+        record = Resource(
+            id=f"new-{n}",
+            type="webpage",
+            title=f"New {n}",
+            url=f"https://example.org/{n}",
+            collection_ids=(week,),
+        )
+        report = merge_into_folder(
+            folder, [(Catalog.build(CatalogInfo(), bundled_catalog.collections, [record]), "ris")]
+        )
+        assert report.added == [f"new-{n}"]
+    assert sorted(p.name for p in (folder / "resources").glob("imported*.yaml")) == [
+        "imported-001.yaml",
+        "imported-002.yaml",
+    ]
+    assert [r.id for r in load_catalog(folder).resources][-2:] == ["new-1", "new-2"]

@@ -31,8 +31,9 @@ def merge_into_folder(
 ) -> MergeReport:
     """Merge each (catalog, format) into a catalog folder (created if absent); the report says what was done.
 
-    Touched resources are rewritten in their files, new collections and resources go to a new file
-    (``resources/imported.yaml`` or ``imported.yaml``, numbered when taken); ``dry_run`` writes nothing.
+    Touched resources are rewritten in their files; new collections and resources go to a new file
+    (``resources/imported-001.yaml``, or beside the other files; the next free number). ``dry_run``
+    writes nothing.
     """
     root = Path(folder)
     if root.exists() and not root.is_dir():
@@ -77,10 +78,10 @@ def _new_file_path(root: Path, has_files: bool) -> Path:
     if not has_files:
         return root / "catalog.yaml"
     folder = root / "resources" if (root / "resources").is_dir() else root
-    candidate, n = folder / "imported.yaml", 2
-    while candidate.exists():
-        candidate, n = folder / f"imported-{n}.yaml", n + 1
-    return candidate
+    n = 1
+    while (folder / f"imported-{n:03d}.yaml").exists():  # numbered so that files sort in import order
+        n += 1
+    return folder / f"imported-{n:03d}.yaml"
 
 
 def _changed_texts(files: Iterable[Path], result: MergeResult) -> dict[Path, str]:
@@ -128,8 +129,15 @@ def write_texts(writes: dict[Path, str], check: bool = True) -> None:
 
 
 def write_json(path: Path, text: str) -> None:
-    """Write a report file atomically (standard output for ``-``)."""
+    """Write a report file atomically (standard output for ``-``; a pipe or device in place)."""
     if str(path) == "-":
         sys.stdout.write(text)
+        return
+    if path.is_fifo() or path.is_char_device():  # a pipe or /dev/stdout: written in place, never replaced
+        try:
+            with path.open("w", encoding="utf-8") as stream:
+                stream.write(text)
+        except OSError as exc:
+            raise MlopsRefsError(f"cannot write {path}: {exc.strerror or exc}") from None
         return
     write_texts({path: text}, check=False)
