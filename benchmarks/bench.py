@@ -348,7 +348,7 @@ def cache_env_vars() -> list[str]:
     names = set()
     for file in Path(mlops_refs.__file__).parent.rglob("*.py"):
         for name in re.findall(r"[\"'](MLOPS_REFS_[A-Z0-9_]*CACHE[A-Z0-9_]*)[\"']", file.read_text("utf-8")):
-            if not any(word in name for word in ("NO_CACHE", "DISABLE", "OFF")):
+            if not any(word in name for word in ("NO_CACHE", "DISABLE", "OFF", "LIMIT")):
                 names.add(name)
     return sorted(names | {"XDG_CACHE_HOME"})
 

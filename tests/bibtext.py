@@ -31,7 +31,7 @@ _WALK = walker_context()
 _WALK.add_context_category(
     "phantom", prepend=True, macros=[MacroSpec("vphantom", "{"), MacroSpec("url", "{")]
 )
-_CONVERTER = LatexNodes2Text(latex_context=_TEXT, math_mode="verbatim")
+_CONVERTER = LatexNodes2Text(latex_context=_TEXT, math_mode="text")
 
 
 def latex_to_text(latex: str) -> str:

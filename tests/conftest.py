@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,23 @@ def reference_file(variable: str) -> Path:
     if not path.is_file():
         skip_or_fail(f"{variable}={value} is not a file")
     return path
+
+
+CORPUS_VAR = "MLOPS_REFS_IMPORT_CORPUS"
+
+
+def corpus_params(folder: str, pattern: str) -> list[Any]:
+    """One pytest param per import-corpus file of a format (a single None when the corpus is not set)."""
+    value = os.environ.get(CORPUS_VAR)
+    files = sorted(Path(value, folder).glob(pattern)) if value else []
+    return [pytest.param(p, id=p.name) for p in files] or [pytest.param(None, id="no-corpus")]
+
+
+def corpus_file(path: Path | None) -> Path:
+    """A corpus file given by corpus_params, or skip (fail in strict mode) when the corpus is not set."""
+    if path is None:
+        skip_or_fail(f"{CORPUS_VAR} is not set (it names shared/reference/import-corpus)")
+    return path  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,11 @@ import pytest
 
 # (what the notes call it, catalog id, a collection the notes file it under)
 NOTES = [
+    ("the specialization's Coursera page", "mlep-specialization", "mlep"),
+    ("Course 1's Coursera page", "mlep-course1", "c1"),
+    ("Course 2's Coursera page", "mlep-course2", "c2"),
+    ("Course 3's Coursera page", "mlep-course3", "c3"),
+    ("Course 4's Coursera page", "mlep-course4", "c4"),
     ("Towards ML Engineering: A brief history of TFX", "katsiapis2020towards", "c1-overall"),
     ("Challenges in deploying machine learning", "paleyes2020challenges", "c1-w1"),
     ("Hidden technical debt in machine learning systems", "sculley2015hidden", "c1-w1"),
@@ -219,3 +224,17 @@ def test_urls_are_canonical_https(bundled_catalog) -> None:
         assert r.url.startswith("https://"), r.id
         assert not re.search(r"[?&](utm_|fbclid)", r.url), r.id
         assert not r.url.endswith(".pdf"), r.id
+
+
+def test_each_collection_page_is_a_course_resource_in_that_collection(bundled_catalog) -> None:
+    pages = {c.id: c.url for c in bundled_catalog.collections if c.url}
+    assert set(pages) == {"mlep", "c1", "c2", "c3", "c4"}
+    for collection_id, url in pages.items():
+        (page,) = [r for r in bundled_catalog.resources if r.url == url]
+        assert page.type == "course"
+        assert collection_id in page.collection_ids
+
+
+def test_no_collection_is_empty(bundled_catalog) -> None:
+    for collection in bundled_catalog.collections:
+        assert bundled_catalog.members(collection) or bundled_catalog.children(collection), collection.id

@@ -12,7 +12,7 @@ import pytest
 from mlops_refs import CatalogError, load_catalog
 from mlops_refs.catalog import catalog_files
 from mlops_refs.errors import CatalogNotFoundError
-from mlops_refs.model import PartialDate, Person
+from mlops_refs.model import Catalog, CatalogInfo, PartialDate, Person, Resource
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 GOOD = Path(__file__).parent / "fixtures" / "good"
@@ -254,3 +254,9 @@ def test_control_characters_that_no_format_can_carry_are_refused(tmp_path: Path)
             "carry; remove it"
         )
     ]
+
+
+def test_catalog_date_compares_dates_known_to_different_precision() -> None:
+    year, month = PartialDate(2012), PartialDate(2012, 12)
+    resources = [Resource(id=f"r{n}", type="book", title="t", issued=d) for n, d in enumerate((year, month))]
+    assert Catalog.build(CatalogInfo(), [], resources).date == month

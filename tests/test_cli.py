@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -187,3 +188,81 @@ def test_formats_lists_each_format_with_its_file_and_options() -> None:
     assert "bibtex (alias bib)  mlops-refs.bib  application/x-bibtex" in result.stdout
     assert "netscape (alias bookmarks, html)  bookmarks.html  text/html" in result.stdout
     assert "-O encoding=ascii" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (
+            ["--type", "preprnt"],
+            2,
+            (
+                "mlops-refs: error: unknown type 'preprnt'; types are: blog-post, book, chapter, conference-paper, "
+                "course, dataset, documentation, journal-article, news-article, preprint, report, service, "
+                "software, thesis, video, webpage\n"
+            ),
+        ),
+        (
+            ["--tag", "nlpp"],
+            2,
+            (
+                "mlops-refs: error: unknown tag 'nlpp'; tags are: data-versioning, deployment, nlp, survey, tools, "
+                "transformers\n"
+            ),
+        ),
+        (
+            ["--type", "preprint", "--tag", "tools"],
+            1,
+            "mlops-refs: error: no resource matches --type preprint --tag tools; nothing was written\n",
+        ),
+    ],
+)
+def test_a_selection_of_nothing_writes_nothing(
+    args: list[str], status: int, message: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.ris"
+    result = cli("export", "--catalog", GOOD, "-f", "ris", "-o", str(target), *args)
+    assert (result.returncode, result.stderr) == (status, message)
+    assert list(tmp_path.iterdir()) == []
+    result = cli("export", "--catalog", GOOD, "--out", str(tmp_path / "exports"), *args)
+    assert (result.returncode, result.stderr) == (status, message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_validate_names_a_device_or_fifo_instead_of_calling_it_missing(tmp_path: Path) -> None:
+    result = cli("validate", "/dev/zero")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "mlops-refs: error: /dev/zero is a character device; a catalog must be a YAML file or a folder of them\n",
+    )
+    fifo = tmp_path / "catalog.yaml"
+    os.mkfifo(fifo)
+    result = cli("validate", str(fifo))
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"mlops-refs: error: {fifo} is a FIFO (named pipe); a catalog must be a YAML file or a folder of them\n",
+    )
+
+
+def test_an_unknown_collection_among_many_names_a_few_close_matches(tmp_path: Path) -> None:
+    ids = [f"c{i}-w{j}" for i in range(1, 41) for j in range(1, 51)]  # 2,000 collections
+    lines = ["collections:"] + [f"  - {{id: {cid}, title: Week {cid}, kind: week}}" for cid in ids]
+    lines += [
+        "resources:",
+        "  - {id: r1, type: webpage, title: A page, url: 'https://example.org/', collections: [c1-w1]}",
+    ]
+    catalog = tmp_path / "many.yaml"
+    catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("export", "--catalog", str(catalog), "-f", "ris", "-o", "-", "--collection", "c12-w400")
+    assert (result.returncode, result.stderr) == (
+        2,
+        (
+            "mlops-refs: error: unknown collection 'c12-w400'; close matches: c12-w40, c2-w40, c12-w4, c1-w40, "
+            "c32-w40 (of 2000 collections)\n"
+        ),
+    )
+    result = cli("export", "--catalog", str(catalog), "-f", "ris", "-o", "-", "--collection", "zzzzzzzz")
+    assert (
+        result.stderr
+        == "mlops-refs: error: unknown collection 'zzzzzzzz'; none has a close name (of 2000 collections)\n"
+    )

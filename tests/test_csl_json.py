@@ -27,7 +27,7 @@ EXPECTED_TYPES = {
     "chapter": "chapter",
     "thesis": "thesis",
     "software": "software",
-    "service": "webpage",
+    "service": "software",
     "webpage": "webpage",
     "documentation": "webpage",
     "blog-post": "post-weblog",
@@ -152,7 +152,8 @@ def test_zotero_compatible_output_passes_zoteros_type_check(
     items = items_of(catalog, zotero_compatible=True)
     assert {item["type"] for item in items} <= ZOTERO_IMPORTABLE
     for r, item in zip(catalog.resources, items, strict=True):
-        assert item["type"] == ("book" if r.type == "software" else EXPECTED_TYPES[r.type])
+        expected = EXPECTED_TYPES[r.type]
+        assert item["type"] == ("book" if expected == "software" else expected)
         names = [*item.get("author", []), *item.get("editor", [])]
         assert all("non-dropping-particle" not in n for n in names)
         families = [n.get("family", n.get("literal")) for n in names]

@@ -360,7 +360,17 @@ def test_registered_under_its_aliases() -> None:
 def test_escape_is_one_line_and_decodes_back_in_both_browsers(text: str) -> None:
     escaped = escape(text)
     one_line = " ".join(text.splitlines())
-    assert not set(escaped) & set("\n\r<>\"'")
+    assert not set(escaped) & set('\n\r<>"')
     assert "&#x" not in escaped
     assert chrome_unescape(escaped) == one_line
     assert html.unescape(escaped) == one_line
+
+
+def test_only_chromes_five_entities_and_no_more_escaping_than_html_needs(bundled_catalog: Catalog) -> None:
+    text = dumps(NetscapeExporter(), bundled_catalog)
+    assert set(re.findall(r"&[#A-Za-z0-9]+;?", text)) <= {"&amp;", "&lt;", "&gt;", "&quot;"}
+    assert "&#39;" not in text
+    summaries = [r.summary for r in bundled_catalog.resources if r.summary and "'" in r.summary]
+    assert summaries
+    for summary in summaries:
+        assert f"<DD>{summary}" in text  # Zotero's importer reads <DD> without decoding entities

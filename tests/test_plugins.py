@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from mlops_refs.exporters import Registry
+from mlops_refs.exporters import Registry, default_registry
 from mlops_refs.exporters.ris import RisExporter
+
+BUILT_IN = default_registry.classes()
 
 PLUGIN_MODULE = '''
 """A third-party exporter: a Markdown reading list."""
@@ -138,3 +140,95 @@ def test_remembered_entry_points_follow_what_is_installed(tmp_path: Path) -> Non
     code = "from mlops_refs.plugins import entry_points_of; print(entry_points_of('mlops_refs.exporters'))"
     listed = run_with(site, "-c", code).stdout
     assert "('late', 'mlops_refs.exporters.ris:RisExporter')" in listed
+
+
+BROKEN_PLUGINS = '''
+from mlops_refs.exporters import BaseExporter
+
+
+class NoFilename(BaseExporter):
+    """Forgets default_filename."""
+
+    name = "nofilename"
+    extension = ".txt"
+    media_type = "text/plain"
+    description = "Missing an attribute."
+
+    def write(self, catalog, stream):
+        stream.write("never\\n")
+
+
+class Raising(BaseExporter):
+    """Fails half-way through writing."""
+
+    name = "raising"
+    extension = ".txt"
+    media_type = "text/plain"
+    description = "Raises in write."
+    default_filename = "raising.txt"
+
+    def write(self, catalog, stream):
+        stream.write("half of the output\\n")
+        raise RuntimeError("disk on fire")
+'''
+
+
+@pytest.fixture
+def broken_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "brokenplugins.py").write_text(BROKEN_PLUGINS, encoding="utf-8")
+    dist = site / "brokenplugins-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: brokenplugins\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[mlops_refs.exporters]\nnofilename = brokenplugins:NoFilename\nraising = brokenplugins:Raising\n",
+        encoding="utf-8",
+    )
+    return site
+
+
+def test_a_plugin_missing_an_attribute_is_reported_and_the_others_listed(broken_site: Path) -> None:
+    formats = run_with(broken_site, "-m", "mlops_refs", "formats")
+    assert (formats.returncode, formats.stderr) == (
+        0,
+        (
+            "mlops-refs: warning: the nofilename exporter failed to load (brokenplugins:NoFilename: its "
+            "default_filename is missing or not a str); skipped\n"
+        ),
+    )
+    assert "raising  raising.txt  text/plain" in formats.stdout
+    assert "bibtex (alias bib)  mlops-refs.bib" in formats.stdout
+
+
+def test_a_plugin_whose_write_raises_does_not_block_the_others(broken_site: Path, tmp_path: Path) -> None:
+    good = str(Path(__file__).parent / "fixtures" / "good")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "raising.txt").write_text("previous\n", encoding="utf-8")
+    result = run_with(broken_site, "-m", "mlops_refs", "export", "--catalog", good, "--out", str(out))
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("wrote ")]
+    assert errors == [
+        (
+            "mlops-refs: error: the nofilename exporter failed to load (brokenplugins:NoFilename: its "
+            "default_filename is missing or not a str); its file was left as it was"
+        ),
+        "mlops-refs: error: the raising exporter failed: RuntimeError: disk on fire; its file was left as it was",
+    ]
+    assert (out / "raising.txt").read_text(encoding="utf-8") == "previous\n"
+    from mlops_refs import dumps, load_catalog
+
+    catalog = load_catalog(good)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*(c.default_filename for c in BUILT_IN), "raising.txt"]
+    )
+    for cls in BUILT_IN:
+        assert (out / cls.default_filename).read_text(encoding="utf-8") == dumps(catalog, cls.name)
+    alone = run_with(broken_site, "-m", "mlops_refs", "export", "--catalog", good, "-f", "raising", "-o", "-")
+    assert (alone.returncode, alone.stderr) == (
+        1,
+        "mlops-refs: error: the raising exporter failed: RuntimeError: disk on fire; its file was left as it was\n",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from .errors import CatalogNotFoundError, MlopsRefsError
@@ -41,4 +42,22 @@ def catalog_files(path: str | os.PathLike[str] | None = None) -> list[Path]:
         if not files:
             raise CatalogNotFoundError(f"{root}: no .yaml or .yml files in this folder")
         return files
+    if root.exists():
+        raise CatalogNotFoundError(
+            f"{root} is {_kind(root)}; a catalog must be a YAML file or a folder of them"
+        )
     raise CatalogNotFoundError(f"{root}: no such file or folder")
+
+
+def _kind(path: Path) -> str:
+    """What a path that is neither a regular file nor a folder is, in words."""
+    mode = path.stat().st_mode
+    for test, words in (
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return words
+    return "not a regular file"

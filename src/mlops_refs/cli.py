@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import io
 import os
-import shutil
 import sys
 from collections import Counter
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .model import Catalog
+from .errors import MlopsRefsError
 
 PROG = "mlops-refs"
 DEFAULT_OUT = Path("exports")
@@ -74,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--no-cache",
         action="store_true",
-        help="parse and validate the catalog afresh instead of using the cache of an unchanged one",
+        help="build every export afresh, without reading or filling the cache of exports",
     )
     export.add_argument(
         "--check",
@@ -86,8 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    from .errors import MlopsRefsError
-
     args = build_parser().parse_args(argv)
     try:
         if args.command == "validate":
@@ -100,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             return run(args)
         return _export(args)
     except MlopsRefsError as exc:
-        from .errors import CatalogError
+        from .errors import CatalogError, NothingSelectedError
 
         if isinstance(exc, CatalogError):
             for problem in exc.problems:
@@ -108,24 +103,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{PROG}: {len(exc.problems)} problem(s); nothing was written", file=sys.stderr)
             return 1
         print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, NothingSelectedError) else 2
     except BrokenPipeError:  # e.g. `mlops-refs export -f ris -o - | head`
         sys.stderr.close()
         return 0
 
 
-def _load(path: str | None, use_cache: bool = True, source: Any = None) -> Catalog:
-    if use_cache and not os.environ.get("MLOPS_REFS_NO_CACHE"):
-        from .cache import load_catalog_cached
-
-        return load_catalog_cached(path, source)
+def _validate(path: str | None) -> int:
     from .catalog import load_catalog
 
-    return load_catalog(path)
-
-
-def _validate(path: str | None) -> int:
-    catalog = _load(path, use_cache=False)
+    catalog = load_catalog(path)
     types = Counter(r.type for r in catalog.resources)
     kinds = Counter(c.kind for c in catalog.collections)
     print(f"ok: {len(catalog.resources)} resources, {len(catalog.collections)} collections")
@@ -139,7 +126,10 @@ def _validate(path: str | None) -> int:
 def _formats() -> int:
     from .exporters import default_registry, option_help
 
-    for cls in default_registry.classes():
+    classes = default_registry.classes()
+    for name, why in default_registry.broken.items():
+        print(f"{PROG}: warning: the {name} exporter failed to load ({why}); skipped", file=sys.stderr)
+    for cls in classes:
         aliases = f" (alias {', '.join(cls.aliases)})" if cls.aliases else ""
         print(f"{cls.name}{aliases}  {cls.default_filename}  {cls.media_type}")
         print(f"    {cls.description}")
@@ -171,88 +161,35 @@ def _parse_options(cls: type, pairs: list[str]) -> dict[str, Any]:
     return options
 
 
-def _select(catalog: Catalog, args: argparse.Namespace) -> Catalog:
-    from .errors import MlopsRefsError
-
-    if not (args.collection or args.types or args.tags):
-        return catalog
-    try:
-        return catalog.subset(args.collection, args.types, args.tags)
-    except KeyError:
-        known = ", ".join(c.id for c in catalog.collections)
-        raise MlopsRefsError(f"unknown collection {args.collection!r}; collections are: {known}") from None
-
-
-def _check_outputs(jobs: list[tuple[Any, str]], catalog: Catalog | None, cached: dict[int, Any]) -> int:
-    from .exporters import dumps
-
-    stale = []
-    for exporter, target in jobs:
-        path = Path(target)
-        fh = cached[id(exporter)]
-        fresh = fh.read() if fh is not None else dumps(exporter, catalog).encode("utf-8")
-        if not path.is_file() or path.read_bytes() != fresh:
-            stale.append(target)
-    for target in stale:
-        print(f"stale: {target} (run: {PROG} export)", file=sys.stderr)
-    if not stale:
-        print(f"ok: {len(jobs)} file(s) up to date")
-    return 1 if stale else 0
-
-
 def _export(args: argparse.Namespace) -> int:
-    from .errors import MlopsRefsError
-    from .exporters import default_registry, staged_files
-    from .gcpause import gc_paused
+    from . import pipeline
+    from .exporters import default_registry
 
     if args.output and not args.format:
         raise MlopsRefsError("-o/--output needs -f/--format; without -f every format goes into --out")
     if args.options and not args.format:
         raise MlopsRefsError("-O/--option needs -f/--format: options belong to one format")
+    selection = pipeline.Selection(args.collection, tuple(args.types), tuple(args.tags))
+    use_cache = not args.no_cache
     if args.format:
         cls = default_registry.get_class(args.format)
         exporter = cls(**_parse_options(cls, args.options))
-        jobs = [(exporter, args.output or str(args.out / cls.default_filename))]
+        target = args.output or str(args.out / cls.default_filename)
+        if args.output and os.path.isdir(args.output):
+            raise MlopsRefsError(f"-o {args.output} is a folder; give a file name, or use --out for a folder")
+        plan = pipeline.plan([(exporter, target)], args.catalog, selection, use_cache)
     else:
-        jobs = [(cls(), str(args.out / cls.default_filename)) for cls in default_registry.classes()]
-
-    outputs = None
-    if not args.no_cache and not os.environ.get("MLOPS_REFS_NO_CACHE"):
-        from .cache import CatalogSource, OutputCache
-
-        selection = repr((args.collection, sorted(args.types), sorted(args.tags)))
-        outputs = OutputCache(CatalogSource.find(args.catalog), selection)
-    cached = {id(e): outputs.open(e) if outputs and t != "-" else None for e, t in jobs}
-    catalog = None
-    if not all(cached.values()):
-        catalog = _select(
-            _load(args.catalog, use_cache=outputs is not None, source=outputs and outputs.source), args
-        )
-
-    try:
-        if args.check:
-            return _check_outputs(jobs, catalog, cached)
-        with staged_files() as staged, gc_paused():  # every file is replaced, or none is
-            for exporter, target in jobs:
-                if target == "-":
-                    out = io.TextIOWrapper(
-                        sys.stdout.buffer, encoding="utf-8", newline="", write_through=True
-                    )
-                    exporter.write(catalog, out)
-                    out.flush()
-                    out.detach()
-                elif cached[id(exporter)] is not None:
-                    stream = staged.open(Path(target))
-                    shutil.copyfileobj(cached[id(exporter)], stream.buffer)
-                else:
-                    exporter.write(catalog, staged.open(Path(target)))
-    finally:
-        for fh in cached.values():
-            if fh is not None:
-                fh.close()
-    for exporter, target in jobs:
-        if target != "-":
-            if outputs is not None and cached[id(exporter)] is None:
-                outputs.store(exporter, Path(target))
+        plan = pipeline.plan_all(args.out, args.catalog, selection, use_cache, default_registry)
+    outcome = pipeline.check(plan) if args.check else pipeline.export(plan)
+    for name, why in outcome.failed.items():
+        print(f"{PROG}: error: the {name} exporter {why}; its file was left as it was", file=sys.stderr)
+    if args.check:
+        for target in outcome.stale:
+            print(f"stale: {target} (run: {PROG} export)", file=sys.stderr)
+        if not outcome.stale and not outcome.failed:
+            print(f"ok: {len(plan.jobs)} file(s) up to date")
+        return 1 if outcome.stale or outcome.failed else 0
+    for target in outcome.written:
+        if target != pipeline.STDOUT:
             print(f"wrote {target}", file=sys.stderr)
-    return 0
+    return 1 if outcome.failed else 0

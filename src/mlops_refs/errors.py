@@ -53,3 +53,7 @@ class ExportOptionError(MlopsRefsError, TypeError):
 
 class ExportError(MlopsRefsError):
     """An export could not be written."""
+
+
+class NothingSelectedError(MlopsRefsError):
+    """A selection (collection, types, tags) that matches no resource: nothing is written."""

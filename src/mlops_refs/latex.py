@@ -17,11 +17,15 @@ SPECIALS = {
     "$": r"\$",
     "^": r"{\textasciicircum}",
     "~": r"{\textasciitilde}",
-    "<": r"{\textless}",
-    ">": r"{\textgreater}",
+    "<": r"{$<$}",  # not \textless: Zotero's importer decodes only the math form (pandoc and pylatexenc both)
+    ">": r"{$>$}",
 }
 # "|" stays as it is: \textbar is lost by pandoc's reader, and with T1 fonts (the modern default) a plain "|"
 # prints as a bar.
+# Non-ASCII characters whose latexcodec form loses them: latexcodec writes both quotes as ' and `, which
+# every reader (Zotero, pybtex, pylatexenc, pandoc) reads back as ASCII. Zotero, pylatexenc and pandoc
+# decode these commands back to the quotes (latexcodec leaves them as commands).
+ASCII_FORMS = {"\u2019": r"{\textquoteright}", "\u2018": r"{\textquoteleft}"}
 _TEX_WORK = "\\{}%&#_$^~<>\n\r\t"  # what escape() changes, besides non-ASCII characters
 # One negated class of the ASCII characters that need nothing: quick to compile and to search.
 _NEEDS_WORK = re.compile(
@@ -32,6 +36,8 @@ _BLANK_LINES = re.compile(r"\s*\n\s*(\n\s*)+")
 
 
 def _encode_char(char: str) -> str:
+    if char in ASCII_FORMS:
+        return ASCII_FORMS[char]
     import latexcodec  # noqa: F401  (registers the "ulatex" codec; imported on the first non-ASCII character)
 
     try:

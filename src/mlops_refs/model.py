@@ -313,7 +313,7 @@ class Catalog:
         if self.info.updated is not None:
             return self.info.updated
         dates = [d for r in self.resources for d in (r.issued, r.accessed) if d is not None]
-        return max(dates, default=None)
+        return max(dates, key=lambda d: (d.year, d.month or 0, d.day or 0), default=None)
 
     def subset(
         self,

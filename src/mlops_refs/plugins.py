@@ -20,19 +20,19 @@ _VALUE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?(\[.*\])?\s
 
 def entry_points_of(group: str) -> list[tuple[str, str]]:
     """(name, "module:attr") of every entry point in ``group``, sorted by name."""
-    from .cache import cache_dir, write_entry
+    from .cache import read_entry, usable_cache_dir, write_entry
 
-    use_cache = not os.environ.get("MLOPS_REFS_NO_CACHE")
-    entry = cache_dir() / f"entry-points-{_installation_key(group)}.json"
-    if use_cache:
+    folder = usable_cache_dir()
+    entry = None if folder is None else folder / f"entry-points-{_installation_key(group)}.json"
+    if entry is not None:
         try:
-            return [(name, value) for name, value in json.loads(entry.read_text(encoding="utf-8"))]
-        except (OSError, ValueError, TypeError):
+            return [(name, value) for name, value in json.loads(read_entry(entry) or b"")]
+        except (ValueError, TypeError):
             pass
     from importlib.metadata import entry_points
 
     found = sorted({(ep.name, ep.value) for ep in entry_points(group=group)})
-    if use_cache:
+    if entry is not None:
         write_entry(entry, lambda out: out.write(json.dumps(found).encode("utf-8")))
     return found
 

@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import ExportError, ExportOptionError, UnknownFormatError
+from ..files import StagedFiles, open_in_place, staged_files, writes_in_place
 from ..gcpause import gc_paused
 
 if TYPE_CHECKING:
     from ..model import Catalog
 
 ENTRY_POINT_GROUP = "mlops_refs.exporters"
+__all__ = [
+    "BaseExporter",
+    "Exporter",
+    "Options",
+    "Registry",
+    "StagedFiles",
+    "default_registry",
+    "dump",
+    "dumps",
+    "option_help",
+    "staged_files",
+    "write",
+    "write_lines",
+]
 
 
 @runtime_checkable
@@ -103,63 +117,33 @@ def write_lines(stream: IO[str], lines: Iterable[str], batch: int = 1000) -> Non
 
 def dump(exporter: Exporter, catalog: Catalog, path: str | os.PathLike[str]) -> Path:
     """Write the output to ``path`` atomically (temp file, then rename): a failure keeps the old file."""
+    if writes_in_place(path):
+        with open_in_place(path) as stream:
+            write(exporter, catalog, stream)
+        return Path(path)
     with staged_files() as staged:
         write(exporter, catalog, staged.open(Path(path)))
     return Path(path)
 
 
-class StagedFiles:
-    """Text files written beside their targets, then renamed into place together, or not at all."""
-
-    def __init__(self) -> None:
-        self._staged: list[tuple[IO[str], Path, Path]] = []
-
-    def open(self, target: Path) -> IO[str]:
-        """A UTF-8 text stream (LF kept as written) that will replace ``target`` on commit."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        stream = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        self._staged.append((stream, tmp, target))
-        return stream
-
-    def commit(self) -> None:
-        """Close every staged file and rename it over its target."""
-        for stream, tmp, target in self._staged:
-            stream.close()
-            os.chmod(tmp, _file_mode(target))
-        for _stream, tmp, target in self._staged:
-            os.replace(tmp, target)
-        self._staged.clear()
-
-    def discard(self) -> None:
-        """Close and delete every staged file; the targets stay as they were."""
-        for stream, tmp, _target in self._staged:
-            stream.close()
-            tmp.unlink(missing_ok=True)
-        self._staged.clear()
+REQUIRED = {
+    "name": str,
+    "aliases": tuple,
+    "extension": str,
+    "media_type": str,
+    "description": str,
+    "default_filename": str,
+}
 
 
-@contextmanager
-def staged_files() -> Iterator[StagedFiles]:
-    """Stage files in the block; commit them all if it succeeds, discard them all if it raises."""
-    staged = StagedFiles()
-    try:
-        yield staged
-    except BaseException:
-        staged.discard()
-        raise
-    staged.commit()
-
-
-def _file_mode(target: Path) -> int:
-    """The mode the replaced file had, or what a plain open() would give (0666 less the umask)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+def contract_problem(cls: object) -> str | None:
+    """What keeps ``cls`` from being an exporter (a missing or mistyped attribute), or None."""
+    for attribute, kind in REQUIRED.items():
+        if not isinstance(getattr(cls, attribute, None), kind):
+            return f"its {attribute} is missing or not a {kind.__name__}"
+    if not callable(getattr(cls, "write", None)):
+        return "it has no write(catalog, stream) method"
+    return None
 
 
 class Registry:
@@ -184,6 +168,10 @@ class Registry:
                         cls = load(value)
                     except Exception as exc:  # a broken plugin must not take the others down
                         self.broken[name] = f"{type(exc).__name__}: {exc}"
+                        continue
+                    problem = contract_problem(cls)
+                    if problem is not None:
+                        self.broken[name] = f"{value}: {problem}"
                         continue
                     classes.setdefault(cls.name, cls)
             self._classes = classes

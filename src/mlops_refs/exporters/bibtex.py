@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
 
+from ..crosswalk import format_type
 from ..latex import escape, protect_title
 from . import BaseExporter, Options
 
@@ -15,14 +16,6 @@ if TYPE_CHECKING:
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 VERBATIM = {"url", "doi", "eprint"}
 
-BIBTEX_TYPES = {
-    "journal-article": "article",
-    "conference-paper": "inproceedings",
-    "report": "techreport",
-    "book": "book",
-    "chapter": "incollection",
-    "thesis": "phdthesis",
-}
 # Fields plain.bst requires; without them the entry falls back to @misc rather than warn or print gaps.
 BIBTEX_REQUIRED = {
     "article": ("author", "journal", "year"),
@@ -31,17 +24,16 @@ BIBTEX_REQUIRED = {
     "book": ("publisher", "year"),
     "incollection": ("author", "booktitle", "publisher", "year"),
     "phdthesis": ("author", "school", "year"),
+    "proceedings": ("year",),
+    "unpublished": ("author", "note"),
 }
-BIBLATEX_TYPES = {
-    "journal-article": "article",
-    "conference-paper": "inproceedings",
-    "preprint": "online",
-    "report": "report",
-    "book": "book",
-    "chapter": "incollection",
-    "thesis": "thesis",
-    "software": "software",
-    "dataset": "dataset",
+# Where each entry type's container goes. biblatex prints an @online's site as organization, while Zotero's
+# importer reads a web page's site (and a blog's title) only from journaltitle: both are written.
+BIBLATEX_CONTAINER: dict[str, tuple[str, ...]] = {
+    "article": ("journaltitle",),
+    "inproceedings": ("booktitle",),
+    "incollection": ("booktitle",),
+    "online": ("organization", "journaltitle"),
 }
 LANGIDS = {
     "en": "english",
@@ -177,7 +169,7 @@ class BibTeXExporter(_BibBase):
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:
         """The entry type and fields of one resource."""
-        entry_type = BIBTEX_TYPES.get(r.type, "misc")
+        entry_type = format_type(r.type, "bibtex")
         container_field = {"article": "journal", "inproceedings": "booktitle", "incollection": "booktitle"}
         fields: list[tuple[str, str]] = []
         if r.authors:
@@ -207,6 +199,7 @@ class BibTeXExporter(_BibBase):
             fields.append(("year", "{" + str(r.issued.year) + "}"))
             if r.issued.month:
                 fields.append(("month", MONTHS[r.issued.month - 1]))
+                fields.append(("date", "{" + r.issued.iso() + "}"))  # bibtex ignores it; Zotero reads the day
         required = BIBTEX_REQUIRED.get(entry_type, ())
         present = {name for name, _ in fields}
         if "author" in required and "editor" in present and entry_type == "book":
@@ -216,11 +209,15 @@ class BibTeXExporter(_BibBase):
             if r.container:
                 fields.append(("howpublished", self.text(r.container)))
         if r.arxiv:
+            # archivePrefix/primaryClass for arXiv's styles, eprinttype for Zotero, which reads only that
             fields += [("eprint", "{" + r.arxiv + "}"), ("archivePrefix", "{arXiv}")]
+            fields.append(("eprinttype", "{arxiv}"))
             if r.arxiv_class:
                 fields.append(("primaryClass", "{" + r.arxiv_class + "}"))
         if entry_type == "misc" and not any(name == "howpublished" for name, _ in fields):
-            how = f"arXiv preprint arXiv:{r.arxiv}" if r.type == "preprint" and r.arxiv else None
+            # What @misc prints and Zotero keeps (as "Published: ..." in Extra): the site, blog or platform,
+            # else the link (Zotero reads a \url here as the URL).
+            how = f"arXiv preprint arXiv:{r.arxiv}" if r.type == "preprint" and r.arxiv else r.container
             fields.append(("howpublished", self.text(how) if how else "{\\url{" + r.url + "}}"))
         fields += list(self.common(r))
         if r.accessed:
@@ -243,7 +240,7 @@ class BibLaTeXExporter(_BibBase):
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:
         """The entry type and fields of one resource."""
-        entry_type = BIBLATEX_TYPES.get(r.type, "online")
+        entry_type = format_type(r.type, "biblatex")
         fields: list[tuple[str, str]] = []
         if r.authors:
             fields.append(("author", "{" + names(r.authors, False) + "}"))
@@ -251,19 +248,8 @@ class BibLaTeXExporter(_BibBase):
             fields.append(("editor", "{" + names(r.editors, False) + "}"))
         fields.append(("title", self.title(r.title)))
         if r.container:
-            container_field = {
-                "article": "journaltitle",
-                "inproceedings": "booktitle",
-                "incollection": "booktitle",
-            }
-            fields.append(
-                (
-                    container_field.get(
-                        entry_type, "organization" if entry_type == "online" else "howpublished"
-                    ),
-                    self.text(r.container),
-                )
-            )
+            container = self.text(r.container)
+            fields += [(name, container) for name in BIBLATEX_CONTAINER.get(entry_type, ("howpublished",))]
         if entry_type == "report":
             fields.append(("type", "{techreport}"))
         if entry_type == "thesis":
@@ -288,6 +274,11 @@ class BibLaTeXExporter(_BibBase):
         fields += list(self.common(r))
         if r.accessed:
             fields.append(("urldate", "{" + r.accessed.iso() + "}"))
-        if r.language in LANGIDS:
-            fields.append(("langid", "{" + LANGIDS[r.language] + "}"))
+        if r.language:
+            # langid for biblatex's hyphenation; language, which Zotero reads, by the same name so that
+            # biblatex's clearlang drops it when it is the document's language
+            name = LANGIDS.get(r.language)
+            if name:
+                fields.append(("langid", "{" + name + "}"))
+            fields.append(("language", self.text(name or r.language)))
         return entry_type, fields

@@ -1,7 +1,9 @@
 """CSL-JSON: the citation data that citeproc processors (pandoc, citeproc-js, Zotero, citeproc-py) format.
 
 The output is a JSON array of CSL 1.0 items, valid against the official csl-data.json schema. Anything without
-a CSL variable (collections, the arXiv id of a published paper, its arXiv class) goes under ``custom``.
+a CSL variable (collections, the arXiv id of a published paper, its arXiv class, the abstract, since
+``abstract`` holds the summary, the added date, aliases, extra fields) goes under ``custom``. An extra field
+named by a CSL variable is written as that variable.
 Items without a publication date get no ``issued`` (styles print "n.d."); none is invented.
 """
 
@@ -11,29 +13,117 @@ import json
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from ..crosswalk import format_type
 from . import BaseExporter, Options
 
 if TYPE_CHECKING:
     from ..model import Catalog, PartialDate, Person, Resource
 
-CSL_TYPES: dict[str, str] = {
-    "journal-article": "article-journal",
-    "conference-paper": "paper-conference",
-    "preprint": "article",
-    "report": "report",
-    "book": "book",
-    "chapter": "chapter",
-    "thesis": "thesis",
-    "software": "software",
-    "service": "webpage",
-    "webpage": "webpage",
-    "documentation": "webpage",
-    "blog-post": "post-weblog",
-    "news-article": "article-newspaper",
-    "video": "motion_picture",
-    "dataset": "dataset",
-    "course": "webpage",
-}
+# The CSL 1.0.2 variables by kind (csl-data.json); an extra field named by one is written as that variable.
+NAME_VARIABLES = frozenset(
+    [
+        "author",
+        "chair",
+        "collection-editor",
+        "compiler",
+        "composer",
+        "container-author",
+        "contributor",
+        "curator",
+        "director",
+        "editor",
+        "editorial-director",
+        "executive-producer",
+        "guest",
+        "host",
+        "interviewer",
+        "illustrator",
+        "narrator",
+        "organizer",
+        "original-author",
+        "performer",
+        "producer",
+        "recipient",
+        "reviewed-author",
+        "script-writer",
+        "series-creator",
+        "translator",
+    ]
+)
+DATE_VARIABLES = frozenset(
+    ["accessed", "available-date", "event-date", "issued", "original-date", "submitted"]
+)
+STRING_VARIABLES = frozenset(
+    [
+        "categories",
+        "language",
+        "journalAbbreviation",
+        "shortTitle",
+        "abstract",
+        "annote",
+        "archive",
+        "archive_collection",
+        "archive_location",
+        "archive-place",
+        "authority",
+        "call-number",
+        "chapter-number",
+        "citation-number",
+        "citation-label",
+        "collection-number",
+        "collection-title",
+        "container-title",
+        "container-title-short",
+        "dimensions",
+        "division",
+        "DOI",
+        "edition",
+        "event",
+        "event-title",
+        "event-place",
+        "first-reference-note-number",
+        "genre",
+        "ISBN",
+        "ISSN",
+        "issue",
+        "jurisdiction",
+        "keyword",
+        "locator",
+        "medium",
+        "note",
+        "number",
+        "number-of-pages",
+        "number-of-volumes",
+        "original-publisher",
+        "original-publisher-place",
+        "original-title",
+        "page",
+        "page-first",
+        "part",
+        "part-title",
+        "PMCID",
+        "PMID",
+        "printing",
+        "publisher",
+        "publisher-place",
+        "references",
+        "reviewed-genre",
+        "reviewed-title",
+        "scale",
+        "section",
+        "source",
+        "status",
+        "supplement",
+        "title",
+        "title-short",
+        "URL",
+        "version",
+        "volume",
+        "volume-title",
+        "volume-title-short",
+        "year-suffix",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +161,7 @@ class CslJsonExporter(BaseExporter):
     def item(self, r: Resource) -> dict[str, Any]:
         """The CSL item for one resource, keys in a fixed order."""
         zotero = self.options.zotero_compatible
-        csl_type = CSL_TYPES[r.type]
+        csl_type = format_type(r.type, "csl")
         if zotero and csl_type == "software":
             csl_type = "book"
         publisher = _publisher(r)
@@ -82,24 +172,37 @@ class CslJsonExporter(BaseExporter):
             "title": r.title,
             "author": [_name(p, zotero) for p in r.authors],
             "editor": [_name(p, zotero) for p in r.editors],
+            "translator": [_name(p, zotero) for p in r.translators],
             "issued": _date(r.issued),
+            "original-date": _date(r.original_date),
             "accessed": _date(r.accessed),
             "container-title": None if r.type == "preprint" and r.container == publisher else r.container,
+            "collection-title": r.series,
             "publisher": publisher,
+            "publisher-place": r.place,
+            "edition": r.edition,
             "volume": r.volume,
             "issue": r.issue,
+            "chapter-number": r.chapter,
             "page": r.pages,
             "number": number,
             "DOI": r.doi,
             "URL": r.url,
             "ISBN": r.isbn,
+            "ISSN": r.issn,
+            "PMID": r.pmid,
+            "PMCID": r.pmcid,
             "abstract": r.summary,
             "keyword": ", ".join(r.tags),
             "note": r.note,
             "language": r.language,
-            "custom": _custom(r),
         }
-        return {key: value for key, value in fields.items() if value}
+        item = {key: value for key, value in fields.items() if value}
+        rest = _extra_variables(r, item)
+        custom = _custom(r, rest)
+        if custom:
+            item["custom"] = custom
+        return item
 
 
 def _publisher(r: Resource) -> str | None:
@@ -132,11 +235,46 @@ def _date(date: PartialDate | None) -> dict[str, list[list[int]]] | None:
     return None if date is None else {"date-parts": [list(date.parts)]}
 
 
-def _custom(r: Resource) -> dict[str, Any]:
-    """Data without a CSL variable: collection ids, the arXiv id of non-preprints, the arXiv class."""
+def _custom(r: Resource, extra: list[list[str]]) -> dict[str, Any]:
+    """Data without a CSL variable: collection ids, the arXiv id of non-preprints, the arXiv class, the
+    abstract (``abstract`` holds the summary), added date, aliases and extra fields no variable names."""
     custom: dict[str, Any] = {"collections": list(r.collection_ids)}
     if r.arxiv and r.type != "preprint":
         custom["arxiv"] = r.arxiv
     if r.arxiv_class:
         custom["arxiv-class"] = r.arxiv_class
+    custom.update(abstract=r.abstract, added=r.added, aliases=list(r.aliases), extra=extra)
     return {key: value for key, value in custom.items() if value}
+
+
+def _extra_variables(r: Resource, item: dict[str, Any]) -> list[list[str]]:
+    """Add each extra field named by a free CSL variable to ``item``; return the others as [name, value]."""
+    rest = []
+    for name, value in r.extra:
+        written: Any = None
+        if name in item:
+            pass
+        elif name in STRING_VARIABLES:
+            written = value
+        elif name in DATE_VARIABLES:
+            written = {"literal": value}
+        elif name in NAME_VARIABLES:
+            written = _name_list(value)
+        if written:
+            item[name] = written
+        else:
+            rest.append([name, value])
+    return rest
+
+
+def _name_list(text: str) -> list[dict[str, str]] | None:
+    """Name objects kept as JSON text by the reader, or None when the text is not a list of them."""
+    try:
+        names = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    valid = isinstance(names, list) and all(
+        isinstance(n, dict) and n and all(isinstance(k, str) and isinstance(v, str) for k, v in n.items())
+        for n in names
+    )
+    return names if valid and names else None

@@ -6,6 +6,7 @@ uppercase tags and attributes; Firefox walks the same file as an HTML document.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
@@ -35,21 +36,34 @@ class NetscapeOptions(Options):
     )
 
 
-def escape(text: str) -> str:
-    """Escape text or an attribute value on one line, using only the five entities Chrome decodes.
+# An "&" that could start a character reference (named, with or without ";", or numeric); others are text.
+_AMBIGUOUS_AMPERSAND = re.compile(r"&(?=[A-Za-z0-9#])")
 
-    >>> escape("Q&A: <b> \\"x\\" 'y'\\nz")
-    'Q&amp;A: &lt;b&gt; &quot;x&quot; &#39;y&#39; z'
+
+def escape(text: str) -> str:
+    """Escape text or an attribute value on one line, with only entities Chrome decodes, no more than needed.
+
+    Zotero's bookmark importer decodes no entity in <DD> and Chrome only &amp; &lt; &gt; &quot; &#39;, so a
+    bare "'" or an "&" that cannot start a reference stays as it is. ">" and '"' are escaped because
+    Chrome's line reader looks for the ends of tags and attribute values with them.
+
+    >>> print(escape("Q & A, R&D: <b> 'z'"))
+    Q & A, R&amp;D: &lt;b&gt; 'z'
     """
     if not text.isprintable():  # every line break is unprintable
         text = " ".join(text.splitlines())
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
-    )
+    text = _AMBIGUOUS_AMPERSAND.sub("&amp;", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+#: A browser root's role (collection kind) -> the heading attribute that marks it.
+ROOT_ATTRIBUTES = {
+    "toolbar": "PERSONAL_TOOLBAR_FOLDER",
+    "menu": "BOOKMARKS_MENU",
+    "unfiled": "UNFILED_BOOKMARKS_FOLDER",
+}
+#: ``extra`` entries written back as bookmark attributes (the *_date ones hold ISO moments).
+EXTRA_ATTRIBUTES = ("last_modified", "last_visit", "shortcuturl", "private", "toread")
 
 
 def unix_time(*dates: PartialDate | None) -> int | None:
@@ -91,6 +105,11 @@ class NetscapeExporter(BaseExporter):
             lines: list[str] = []
             self._folder(lines, catalog, root, depth, folder_dates)
             yield from lines
+        unfiled: list[str] = []  # records read from files that had no folder for them
+        for resource in catalog.resources:
+            if not resource.collection_ids:
+                self._bookmark(unfiled, catalog, resource, INDENT * depth)
+        yield from unfiled
         if self.options.root_folder:
             yield f"{INDENT}</DL><p>"
         yield "</DL><p>"
@@ -100,7 +119,9 @@ class NetscapeExporter(BaseExporter):
     ) -> None:
         """One collection: its heading, its resources, then its sub-collections."""
         pad = INDENT * depth
-        lines += [f"{pad}<DT><H3{dates}>{escape(collection.title)}</H3>", f"{pad}<DL><p>"]
+        role = ROOT_ATTRIBUTES.get(collection.kind)
+        marker = f' {role}="true"' if role else ""
+        lines += [f"{pad}<DT><H3{dates}{marker}>{escape(collection.title)}</H3>", f"{pad}<DL><p>"]
         for resource in catalog.members(collection):
             self._bookmark(lines, catalog, resource, pad + INDENT)
         for child in catalog.children(collection):
@@ -109,8 +130,34 @@ class NetscapeExporter(BaseExporter):
 
     def _bookmark(self, lines: list[str], catalog: Catalog, resource: Resource, pad: str) -> None:
         """One link line, and its summary as a <DD> line."""
-        dates = date_attributes(unix_time(resource.accessed, resource.issued, catalog.date))
+        if resource.link is None:
+            return  # a bookmark is a link: a record with no address has no place in this format
+        if resource.added is not None:
+            dates = saved_attributes(resource)
+        else:
+            dates = date_attributes(unix_time(resource.accessed, resource.issued, catalog.date))
         tags = f' TAGS="{escape(",".join(resource.tags))}"' if resource.tags else ""
-        lines.append(f'{pad}<DT><A HREF="{escape(resource.url)}"{dates}{tags}>{escape(resource.title)}</A>')
+        lines.append(f'{pad}<DT><A HREF="{escape(resource.link)}"{dates}{tags}>{escape(resource.title)}</A>')
         if self.options.descriptions and resource.summary:
             lines.append(f"{pad}<DD>{escape(resource.summary)}")
+
+
+def saved_attributes(resource: Resource) -> str:
+    """ADD_DATE from ``added``, then the bookmark attributes kept in ``extra`` (LAST_MODIFIED, TOREAD...)."""
+    # Imported on use: exports of the bundled catalog (no ``added``) never need it.
+    from ..formats.moments import epoch_seconds
+
+    added = epoch_seconds(resource.added or "")
+    out = "" if added is None else f' ADD_DATE="{added}"'
+    extra = dict(resource.extra)
+    for name in EXTRA_ATTRIBUTES:
+        value = extra.get(name)
+        if value is None:
+            continue
+        if name.endswith(("_modified", "_visit")):
+            seconds = epoch_seconds(value)
+            if seconds is None:
+                continue
+            value = str(seconds)
+        out += f' {name.upper()}="{escape(value)}"'
+    return out

@@ -46,10 +46,16 @@ class OpmlExporter(BaseExporter):
         yield '<?xml version="1.0" encoding="UTF-8"?>'
         yield '<opml version="2.0">'
         yield from head_lines(catalog)
-        if not catalog.roots:
+        unfiled = [r for r in catalog.resources if not r.collection_ids]
+        if not catalog.roots and not unfiled:
             yield f"{INDENT}<body/>"
         else:
             yield f"{INDENT}<body>"
+            for resource in unfiled:
+                try:
+                    yield f"{INDENT * 2}<outline {link_attributes(resource)}/>"
+                except ExportError as error:
+                    raise ExportError(f"opml: resource {resource.id}: {error}") from None
             for collection in catalog.roots:
                 yield from folder_lines(catalog, collection, 2)
             yield f"{INDENT}</body>"
@@ -95,11 +101,30 @@ def folder_lines(catalog: Catalog, collection: Collection, depth: int) -> Iterat
     yield f"{pad}</outline>"
 
 
+def saved_moment(iso: str) -> str:
+    """An ISO 8601 moment ('2008-03-14T09:00:00Z') as RFC 822 ('Fri, 14 Mar 2008 09:00:00 GMT')."""
+    from datetime import timezone
+    from email.utils import format_datetime
+
+    from ..formats.moments import from_rfc3339
+
+    moment = from_rfc3339(iso)
+    return iso if moment is None else format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+
+
 def link_attributes(resource: Resource) -> str:
     """A resource as the attributes of a type="link" outline; its tags as comma-separated categories."""
-    attributes = f'text="{attribute(resource.title)}" type="link" url="{attribute(resource.url)}"'
+    extra = dict(resource.extra)
+    kind, feed, link = extra.get("type", "link"), extra.get("xmlUrl"), attribute(resource.link or "")
+    if kind == "rss":
+        urls = f'xmlUrl="{attribute(feed)}" htmlUrl="{link}"' if feed else f'xmlUrl="{link}"'
+    else:
+        urls = f'url="{link}"'
+    attributes = f'text="{attribute(resource.title)}" type="{attribute(kind)}" {urls}'
     date = resource.accessed or resource.issued
-    if date is not None:
+    if resource.added is not None:
+        attributes += f' created="{attribute(saved_moment(resource.added))}"'
+    elif date is not None:
         attributes += f' created="{rfc822(date)}"'
     if resource.tags:
         attributes += f' category="{attribute(",".join(resource.tags))}"'

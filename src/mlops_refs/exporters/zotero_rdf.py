@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import IO, TYPE_CHECKING, ClassVar
 
+from ..crosswalk import format_type
 from ..errors import ExportError
 from . import BaseExporter, write_lines
 from .xmltext import text
@@ -39,30 +40,50 @@ NAMESPACES = {
 }
 
 
-# Our type -> (Zotero itemType, node element, container element); None = rdf:Description / no container.
-ZOTERO_TYPES: dict[str, tuple[str, str | None, str | None]] = {
-    "journal-article": ("journalArticle", "bib:Article", "bib:Journal"),
-    "conference-paper": ("conferencePaper", None, "bib:Journal"),
-    "preprint": ("preprint", None, None),
-    "report": ("report", "bib:Report", None),
-    "book": ("book", "bib:Book", None),
-    "chapter": ("bookSection", "bib:BookSection", "bib:Book"),
-    "thesis": ("thesis", "bib:Thesis", None),
-    "software": ("computerProgram", "bib:Data", None),
-    "service": ("computerProgram", "bib:Data", None),
-    "webpage": ("webpage", "bib:Document", "z:Website"),
-    "documentation": ("webpage", "bib:Document", "z:Website"),
-    "course": ("webpage", "bib:Document", "z:Website"),
-    "blog-post": ("blogPost", "bib:Document", "z:Blog"),
-    "news-article": ("newspaperArticle", "bib:Article", "bib:Newspaper"),
-    "video": ("videoRecording", "bib:Recording", None),
-    "dataset": ("dataset", None, None),
+# Zotero item type -> (node element, container element), as Zotero's exporter shapes each type;
+# None = rdf:Description / no container node.
+NODE_SHAPES: dict[str, tuple[str | None, str | None]] = {
+    "journalArticle": ("bib:Article", "bib:Journal"),
+    "conferencePaper": (None, "bib:Journal"),
+    "preprint": (None, None),
+    "report": ("bib:Report", None),
+    "book": ("bib:Book", None),
+    "bookSection": ("bib:BookSection", "bib:Book"),
+    "thesis": ("bib:Thesis", None),
+    "computerProgram": ("bib:Data", None),
+    "webpage": ("bib:Document", "z:Website"),
+    "blogPost": ("bib:Document", "z:Blog"),
+    "newspaperArticle": ("bib:Article", "bib:Newspaper"),
+    "videoRecording": ("bib:Recording", None),
+    "dataset": (None, None),
+    "magazineArticle": ("bib:Article", "bib:Periodical"),
+    "encyclopediaArticle": (None, "bib:Book"),
+    "manuscript": ("bib:Manuscript", None),
+    "presentation": ("bib:ConferenceProceedings", None),
+    "patent": ("bib:Patent", None),
+    "standard": (None, None),
+    "case": ("bib:Document", "bib:CourtReporter"),
+    "audioRecording": ("bib:Recording", None),
+    "artwork": ("bib:Illustration", None),
+    "map": ("bib:Image", None),
+    "interview": ("bib:Interview", None),
+    "letter": ("bib:Letter", None),
+    "document": (None, None),
 }
 
 BATCH = 1000  # items rendered and written together
 
 # The importer reads bib:authors only for types whose creators include "author".
-AUTHOR_ROLE = {"computerProgram": "z:programmers", "videoRecording": "z:directors"}
+AUTHOR_ROLE = {
+    "computerProgram": "z:programmers",
+    "videoRecording": "z:directors",
+    "audioRecording": "z:performers",
+    "artwork": "z:artists",
+    "presentation": "z:presenters",
+    "patent": "z:inventors",
+    "map": "z:cartographers",
+    "interview": "z:interviewees",
+}
 NO_LANGUAGE_FIELD = {"computerProgram"}
 
 
@@ -123,13 +144,13 @@ def item_markup(resource: Resource, n: int) -> str:
 
     Its note follows as a bib:Memo ``#note_<n>``.
     """
-    zotero_type, node_tag, container_tag = ZOTERO_TYPES[resource.type]
+    zotero_type = format_type(resource.type, "zotero")
+    node_tag, container_tag = NODE_SHAPES[zotero_type]
     node_tag = node_tag or "rdf:Description"
     out = [f'{PAD[1]}<{node_tag} rdf:about="#item_{n}">', leaf(2, "z:itemType", zotero_type)]
 
-    identifiers = [
-        f"{label} {value}" for label, value in (("DOI", resource.doi), ("ISBN", resource.isbn)) if value
-    ]
+    labelled = (("DOI", resource.doi), ("ISBN", resource.isbn), ("ISSN", resource.issn))
+    identifiers = [f"{label} {value}" for label, value in labelled if value]
     if container_tag:
         fields = (
             ("dc:title", resource.container),
@@ -142,16 +163,32 @@ def item_markup(resource: Resource, n: int) -> str:
         if container:
             out += [f"{PAD[2]}<dcterms:isPartOf>", f"{PAD[3]}<{container_tag}>", *container]
             out += [f"{PAD[3]}</{container_tag}>", f"{PAD[2]}</dcterms:isPartOf>"]
+    if resource.series:
+        out += [f"{PAD[2]}<dcterms:isPartOf>", f"{PAD[3]}<bib:Series>", leaf(4, "dc:title", resource.series)]
+        out += [f"{PAD[3]}</bib:Series>", f"{PAD[2]}</dcterms:isPartOf>"]
     organisation, platform = publisher_and_platform(resource, zotero_type, bool(container_tag))
-    if organisation:
+    if resource.place:
+        out += [f"{PAD[2]}<dc:publisher>", f"{PAD[3]}<foaf:Organization>", f"{PAD[4]}<vcard:adr>"]
+        out += [
+            f"{PAD[5]}<vcard:Address>",
+            leaf(6, "vcard:locality", resource.place),
+            f"{PAD[5]}</vcard:Address>",
+        ]
+        out.append(f"{PAD[4]}</vcard:adr>")
+        if organisation:
+            out.append(leaf(4, "foaf:name", organisation))
+        out += [f"{PAD[3]}</foaf:Organization>", f"{PAD[2]}</dc:publisher>"]
+    elif organisation:
         out.append(PUBLISHER.format(text(organisation)))
 
     add_creators(out, AUTHOR_ROLE.get(zotero_type, "bib:authors"), resource.authors)
     add_creators(out, "bib:editors", resource.editors)
+    add_creators(out, "z:translators", resource.translators)
     if resource.note:
         out.append(f'{PAD[2]}<dcterms:isReferencedBy rdf:resource="#note_{n}"/>')
     out += [leaf(2, "dc:subject", tag) for tag in resource.tags]
-    out.append(URL.format(text(resource.url)))
+    if resource.url:
+        out.append(URL.format(text(resource.url)))
     out += [leaf(2, "dc:identifier", identifier) for identifier in identifiers]
     if not container_tag:
         number = resource.number or (
@@ -162,6 +199,8 @@ def item_markup(resource: Resource, n: int) -> str:
                 out.append(leaf(2, tag, value))
     if resource.pages:
         out.append(leaf(2, "bib:pages", resource.pages))
+    if resource.edition:
+        out.append(leaf(2, "prism:edition", resource.edition))
     if resource.issued:
         out.append(leaf(2, "dc:date", resource.issued.iso()))
     extra = extra_lines(resource)
@@ -174,8 +213,8 @@ def item_markup(resource: Resource, n: int) -> str:
     if resource.language and zotero_type not in NO_LANGUAGE_FIELD:
         out.append(leaf(2, "z:language", resource.language))
     out.append(leaf(2, "z:citationKey", resource.id))
-    if resource.summary:
-        out.append(leaf(2, "dcterms:abstract", resource.summary))
+    if resource.abstract or resource.summary:
+        out.append(leaf(2, "dcterms:abstract", resource.abstract or resource.summary))
     out += [leaf(2, "dc:title", resource.title), f"{PAD[1]}</{node_tag}>"]
     if resource.note:
         out += [f'{PAD[1]}<bib:Memo rdf:about="#note_{n}">', leaf(2, "rdf:value", note_html(resource.note))]
@@ -235,6 +274,11 @@ def extra_lines(resource: Resource) -> list[str]:
         )
     if resource.accessed and not resource.issued:
         lines.append(f"Accessed: {resource.accessed.iso()}")
+    pubmed = (("PMID", resource.pmid), ("PMCID", resource.pmcid))  # as Zotero's PubMed translator writes them
+    lines += [f"{name}: {value}" for name, value in pubmed if value]
+    if resource.original_date:
+        lines.append(f"original-date: {resource.original_date.iso()}")
+    lines += [f"{name}: {value}" for name, value in resource.extra if "\n" not in value]
     return lines
 
 

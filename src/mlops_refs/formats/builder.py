@@ -18,6 +18,8 @@ from .base import Report
 #: A citation key every format can carry: no white space, none of BibTeX's and CSL's delimiters.
 VALID_KEY = re.compile(r"[^\s\x00-\x1f\x7f,{}()\"#%'=\\~]{1,200}")
 _WORD = re.compile(r"[a-z0-9]+")
+#: The deepest folder nesting a reader builds (libxml2's own limit); deeper folders join the one above.
+MAX_DEPTH = 256
 _STOPWORDS = frozenset(
     ("a", "an", "the", "of", "on", "in", "at", "to", "for", "and", "or", "with", "from", "by", "is", "are")
 )
@@ -68,6 +70,7 @@ class CatalogBuilder:
         self._collection_ids: set[str] = set()
         self._records: dict[str, _Record] = {}
         self._by_identity: dict[str, str] = {}
+        self._next_suffix: dict[tuple[str, bool], int] = {}
 
     def folder(
         self,
@@ -87,6 +90,11 @@ class CatalogBuilder:
             )
         )
         return cid
+
+    @property
+    def has_folders(self) -> bool:
+        """True once any folder was added."""
+        return bool(self._collections)
 
     def add(
         self,
@@ -141,13 +149,16 @@ class CatalogBuilder:
             return new
         return key
 
-    @staticmethod
-    def _free(base: str, taken: Any) -> str:
+    def _free(self, base: str, taken: Any) -> str:
+        """``base``, else ``base-2``, ``base-3``...: the first one not taken (each base resumes where it
+        stopped, so that n records with one base cost n steps, not n squared)."""
         if base not in taken:
             return base
-        n = 2
+        counter = (base, taken is self._records)
+        n = self._next_suffix.get(counter, 2)
         while f"{base}-{n}" in taken:
             n += 1
+        self._next_suffix[counter] = n + 1
         return f"{base}-{n}"
 
     def build(self, info: CatalogInfo | None = None) -> Catalog:
