@@ -7,7 +7,6 @@ checked against the schema before anything is renamed. Files the merge did not t
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -103,11 +102,10 @@ def _changed_texts(files: Iterable[Path], result: MergeResult) -> dict[Path, str
 
 def write_texts(writes: dict[Path, str], check: bool = True) -> None:
     """Check every text against the schema and every target, then replace all files together."""
-    from .exporters import staged_files
+    from .files import cannot_write, check_target, staged_files
 
     for path, text in writes.items():
-        if path.exists() and not path.is_file():
-            raise MlopsRefsError(f"{path}: not a regular file; nothing was written")
+        check_target(path)
         if not check:
             continue
         doc, problems = read_yaml(str(path), text)
@@ -116,28 +114,20 @@ def write_texts(writes: dict[Path, str], check: bool = True) -> None:
             raise MlopsRefsError(
                 f"the merge would write an invalid catalog file, so nothing was written: {problems[0]}"
             )
-        if path.exists() and not path.is_file():
-            raise MlopsRefsError(f"{path}: not a regular file; nothing was written")
     try:
         with staged_files() as staged:
             for path, text in writes.items():
                 staged.open(path).write(text)
     except OSError as exc:
-        raise MlopsRefsError(
-            f"cannot write the catalog files ({exc.strerror or exc}); nothing was changed"
-        ) from None
+        raise MlopsRefsError(cannot_write(", ".join(map(str, writes)), exc)) from None
 
 
 def write_json(path: Path, text: str) -> None:
     """Write a report file atomically (standard output for ``-``; a pipe or device in place)."""
-    if str(path) == "-":
-        sys.stdout.write(text)
-        return
-    if path.is_fifo() or path.is_char_device():  # a pipe or /dev/stdout: written in place, never replaced
-        try:
-            with path.open("w", encoding="utf-8") as stream:
-                stream.write(text)
-        except OSError as exc:
-            raise MlopsRefsError(f"cannot write {path}: {exc.strerror or exc}") from None
+    from .files import open_in_place, writes_in_place
+
+    if writes_in_place(path):
+        with open_in_place(path) as stream:
+            stream.write(text)
         return
     write_texts({path: text}, check=False)
