@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timezone
 from typing import Any
 
 from .identity import (
@@ -55,6 +56,8 @@ WINDOW = 8
 
 _UNION_FIELDS = frozenset(("id", "collection_ids", "tags", "aliases", "extra", "added"))
 _MERGED_FIELDS = tuple(f.name for f in fields(Resource) if f.name not in _UNION_FIELDS)
+#: Text fields whose value, met again under another name, is not new: a writer may have put one in the other.
+_TEXT_FIELDS = ("container", "publisher", "institution", "series", "summary", "abstract", "note")
 _IDENTIFYING = frozenset(("url", "doi", "arxiv", "isbn", "pmid"))
 _SAME = {"url": url_key, "doi": doi_key, "arxiv": arxiv_key, "isbn": isbn_key, "pmid": pmid_key}
 
@@ -123,6 +126,7 @@ class Merger:
 
     def __init__(self, base: Catalog, base_source: str = "catalog") -> None:
         self.info = base.info
+        self.date = base.date
         self.report = MergeReport()
         self.collections: dict[str, Collection] = {c.id: c for c in base.collections}
         # a path is (merged parent id, folded title): equal paths from the root, one step at a time
@@ -148,17 +152,28 @@ class Merger:
         """How a folder's title counts in its path: folded, or a browser root's role."""
         return f"<{c.kind}>" if is_root and c.kind in ROLE_KINDS else fold(c.title) or c.title
 
-    def map_collections(self, incoming: Catalog, source: str) -> dict[str, str]:
-        """Incoming collection id -> merged collection id: the same path is one collection, else a new one."""
-        mapping: dict[str, str] = {}
+    def map_collections(self, incoming: Catalog, source: str) -> dict[str, str | None]:
+        """Incoming collection id -> merged collection id: the same path is one collection, else a new one.
+
+        Two forms of our own exports are recognised: a root folder titled like the catalog wraps it (the
+        bookmarks export), so it maps to None and its sub-folders to the roots; a root folder titled by an
+        existing collection's id is that collection (CSL-JSON carries only ids).
+        """
+        mapping: dict[str, str | None] = {}
+        wrapper = fold(self.info.title) if self.collections else None
         for c in _parents_first(incoming.collections):
             parent = mapping.get(c.parent_id) if c.parent_id is not None else None
             path = (parent, self._part(c, parent is None))
-            if path in self._paths:
-                mapping[c.id] = self._paths[path]
-                self.report.collections_merged.append(
-                    {"collection": c.id, "source": source, "into": self._paths[path]}
-                )
+            into = self._paths.get(path)
+            if into is None and c.parent_id is None and c.title in self.collections and c.kind == "folder":
+                into = c.title
+            if into is None and c.parent_id is None and path[1] == wrapper:
+                mapping[c.id] = None
+                self.report.collections_merged.append({"collection": c.id, "source": source, "into": None})
+                continue
+            if into is not None:
+                mapping[c.id] = into
+                self.report.collections_merged.append({"collection": c.id, "source": source, "into": into})
                 continue
             cid = _free(c.id, self.collections)
             self.collections[cid] = replace(c, id=cid, parent_id=parent, child_ids=(), resource_ids=())
@@ -205,6 +220,11 @@ class Merger:
             return target
         return self._add_new(record, source, rank, chosen, keys)
 
+    def _derived_moments(self, r: Resource) -> set[str]:
+        """The 'added' moments our writers make up from a resource's dates when nothing was saved."""
+        dates = (r.accessed, r.issued, self.date)
+        return {_moment(d.timestamp()) for d in dates if d is not None}
+
     def _two_way(self, record: Resource, source: str, matches: dict[str, list[str]], why: str) -> None:
         self.report.two_way.append(
             {
@@ -250,12 +270,14 @@ class Merger:
         self.report.merges.append({"resource": target, "record": record.id, "source": source, "on": on})
         changes: dict[str, Any] = {}
         richer = rank > self.rank[target]
+        held = {v for f in _TEXT_FIELDS if isinstance(v := getattr(old, f), str)}
         for name in _MERGED_FIELDS:
             mine, theirs = getattr(old, name), getattr(record, name)
             if theirs in (None, ()) or mine == theirs:
                 continue
             if mine in (None, ()):
-                changes[name] = theirs
+                if not (isinstance(theirs, str) and theirs in held):  # the same text under another name
+                    changes[name] = theirs
                 continue
             same = _SAME.get(name)
             if same is not None and same(mine) is not None and same(mine) == same(theirs):
@@ -290,7 +312,8 @@ class Merger:
         extra = _union(old.extra, record.extra)
         if extra != old.extra:
             changes["extra"] = extra
-        if record.added and (old.added is None or record.added < old.added):
+        earlier = record.added and (old.added is None or record.added < old.added)
+        if earlier and record.added not in self._derived_moments(old):
             changes["added"] = record.added
         if richer:
             self.rank[target] = rank
@@ -401,6 +424,10 @@ def _parents_first(collections: Iterable[Collection]) -> list[Collection]:
     return out
 
 
+def _moment(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _same_title(a: Resource, b: Resource) -> bool:
     return titles_alike(fold(a.title)[:300], fold(b.title)[:300]) is not None
 
@@ -438,7 +465,9 @@ def merge(
         paths = path_tags(catalog) if folder_tags else {}
         for record in catalog.resources:
             tags = [paths[c] for c in record.collection_ids if c in paths]
-            mapped = tuple(dict.fromkeys(mapping[c] for c in record.collection_ids if c in mapping))
+            mapped = tuple(
+                dict.fromkeys(m for c in record.collection_ids if (m := mapping.get(c)) is not None)
+            )
             if mapped != record.collection_ids or tags:
                 record = replace(record, collection_ids=mapped, tags=(*record.tags, *tags))
             merger.add(record, source)
