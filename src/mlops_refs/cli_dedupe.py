@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .merge import MergeReport
+if TYPE_CHECKING:  # the command line's start-up imports nothing it does not run
+    from .merge import MergeReport
 
 
 def add_parser(sub: Any) -> None:
