@@ -334,3 +334,11 @@ def test_folders_in_a_parent_cycle_keep_their_members() -> None:
     result = merge(lib([], []), [(incoming, "opml")])
     (x,) = result.catalog.resources
     assert [result.catalog.collection(c).title for c in x.collection_ids] == ["A"]
+
+
+def test_a_field_the_source_format_cannot_carry_is_no_conflict() -> None:
+    paper = lib([], [res("p", "https://example.org/p", type="conference-paper", title="Paper")])
+    bookmark = lib([], [res("b", "https://example.org/p", type="webpage", title="Paper | Example")])
+    result = merge(paper, [(bookmark, "netscape")])  # bookmarks carry no type: 'webpage' is the fallback
+    assert [c["field"] for c in result.report.conflicts] == ["title"]
+    assert result.catalog == paper

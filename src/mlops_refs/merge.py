@@ -11,6 +11,8 @@ Collections merge by path (titles from the root; browser roots by role), never b
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
@@ -108,6 +110,17 @@ class MergeResult:
     touched: set[str]
     new: list[str]
     removed: set[str] = field(default_factory=set)
+
+
+@functools.cache
+def lost_fields(source: str) -> frozenset[str]:
+    """The fields a format cannot carry (its reader module's ``LOST_FIELDS``; none for the catalog)."""
+    module = "bibtex" if source == "biblatex" else source.replace("-", "_")
+    try:
+        reader = importlib.import_module(f"mlops_refs.formats.{module}")
+    except ImportError:
+        return frozenset()
+    return frozenset(getattr(reader, "LOST_FIELDS", frozenset()))
 
 
 def jsonable(value: Any) -> Any:
@@ -271,6 +284,7 @@ class Merger:
         changes: dict[str, Any] = {}
         richer = rank > self.rank[target]
         held = {v for f in _TEXT_FIELDS if isinstance(v := getattr(old, f), str)}
+        lost = lost_fields(source)
         for name in _MERGED_FIELDS:
             mine, theirs = getattr(old, name), getattr(record, name)
             if theirs in (None, ()) or mine == theirs:
@@ -278,6 +292,8 @@ class Merger:
             if mine in (None, ()):
                 if not (isinstance(theirs, str) and theirs in held):  # the same text under another name
                     changes[name] = theirs
+                continue
+            if name in lost:  # the format cannot carry it: its value is the reader's fallback, not news
                 continue
             same = _SAME.get(name)
             if same is not None and same(mine) is not None and same(mine) == same(theirs):
