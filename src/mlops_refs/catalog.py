@@ -216,7 +216,7 @@ def _date(value: str | int | None) -> PartialDate | None:
 def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> Catalog:
     meta = info[0].data if info else {}
     catalog_info = CatalogInfo(
-        title=meta.get("title", CatalogInfo.title),
+        title=meta.get("title", CatalogInfo().title),
         description=meta.get("description"),
         version=meta.get("version"),
         license=meta.get("license"),
