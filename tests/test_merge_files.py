@@ -300,3 +300,21 @@ def test_new_resources_go_to_a_numbered_file_of_their_own(tmp_path: Path, bundle
         "imported-002.yaml",
     ]
     assert [r.id for r in load_catalog(folder).resources][-2:] == ["new-1", "new-2"]
+
+
+def test_a_catalog_without_metadata_and_with_flow_lists_merges(tmp_path: Path) -> None:
+    (tmp_path / "catalog.yaml").write_text(
+        "collections: [{id: f, kind: course, title: F}]\n"
+        'resources: [{id: a, type: webpage, title: A, url: "https://example.org/a", collections: [f]}, '
+        '{id: b, type: webpage, title: B, url: "https://example.org/b", collections: [f]}]  # one line\n',
+        encoding="utf-8",
+    )
+    existing = load_catalog(tmp_path)
+    assert existing.info.title == CatalogInfo().title
+    copy = replace(existing.resource("a"), id="A:2020", url="http://www.example.org/a/", tags=("x",))
+    merge_into_folder(tmp_path, [(Catalog.build(CatalogInfo(), existing.collections, [copy]), "bibtex")])
+    after = load_catalog(tmp_path)
+    assert after.resource("a").tags == ("x",)
+    assert after.resource("a").aliases == ("A:2020",)
+    assert after.resource("b") == existing.resource("b")
+    assert (tmp_path / "catalog.yaml").read_text(encoding="utf-8").endswith("]  # one line\n")

@@ -184,9 +184,11 @@ def resource_spans(file: str, text: str) -> dict[str, Span]:
                 continue
             end = _last_mark(item, text)
             line_end = text.find("\n", end)
+            if not value.flow_style:  # a block item owns the rest of its last line (a trailing comment)
+                end = len(text) if line_end < 0 else line_end
             spans[rid] = Span(
                 start=item.start_mark.index,
-                end=len(text) if line_end < 0 else line_end,
+                end=end,
                 item_start=starts[item.start_mark.line],
                 indent=item.start_mark.column,
                 flow=bool(value.flow_style),
