@@ -247,3 +247,13 @@ def test_url_keys_of_the_bundled_catalog_are_unique_and_stable_under_whatwg(bund
     urls = [r.url for r in bundled_catalog.resources if r.url]
     assert len({url_key(u) for u in urls}) == len(urls)
     assert [url_key(u) for u in urls] == [url_key(ada_url.URL(u).href) for u in urls]
+
+
+def test_the_examples_in_the_docstrings_hold() -> None:
+    import doctest
+
+    import mlops_refs.identity
+
+    result = doctest.testmod(mlops_refs.identity)
+    assert result.attempted >= 4
+    assert result.failed == 0
