@@ -92,7 +92,7 @@ def test_subsets_by_collection_type_and_tag() -> None:
         (
             ["-f", "docx"],
             (
-                "mlops-refs: error: unknown format 'docx'; known formats: biblatex, bibtex, csl-json, "
+                "mlops-refs: error: unknown format 'docx'; known formats: biblatex, bibtex, csl-json, html-page, markdown, "
                 "netscape, opml, ris, zotero-rdf\n"
             ),
         ),
@@ -150,7 +150,17 @@ def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temp_file(tmp_path
 
 
 def test_python_api(good_catalog, tmp_path: Path) -> None:
-    assert mlops_refs.formats() == ["biblatex", "bibtex", "csl-json", "netscape", "opml", "ris", "zotero-rdf"]
+    assert mlops_refs.formats() == [
+        "biblatex",
+        "bibtex",
+        "csl-json",
+        "html-page",
+        "markdown",
+        "netscape",
+        "opml",
+        "ris",
+        "zotero-rdf",
+    ]
     stream = io.StringIO()
     mlops_refs.export(good_catalog, "ris", stream)
     assert stream.getvalue() == mlops_refs.dumps(good_catalog, "ris")

@@ -103,10 +103,10 @@ def _pages(pages: str) -> str:
     return pages.replace("–", "--").replace("-", "--").replace("----", "--")
 
 
-def _emit(stream: IO[str], entry_type: str, key: str, fields: list[tuple[str, str]]) -> None:
+def _entry(entry_type: str, key: str, fields: list[tuple[str, str]]) -> str:
     width = max([len(name) for name, _ in fields])
     lines = "".join([f"  {name.ljust(width)} = {value},\n" for name, value in fields])
-    stream.write(f"\n@{entry_type}{{{key},\n{lines}}}\n")
+    return f"@{entry_type}{{{key},\n{lines}}}\n"
 
 
 class _BibBase(BaseExporter):
@@ -119,11 +119,15 @@ class _BibBase(BaseExporter):
         stream.write(f"% {catalog.info.title}: {len(catalog.resources)} entries, written by mlops-refs.\n")
         stream.write("% Encoding: " + ("ASCII (LaTeX escapes)" if self.ascii_only else "UTF-8") + "\n")
         for resource in catalog.resources:
-            entry_type, fields = self.entry(resource)
-            _emit(stream, entry_type, resource.id, fields)
+            stream.write("\n" + self.entry_text(resource))
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def entry_text(self, r: Resource) -> str:
+        """One resource's entry exactly as ``write`` writes it, ending in a line feed."""
+        entry_type, fields = self.entry(r)
+        return _entry(entry_type, r.id, fields)
 
     def text(self, value: str) -> str:
         """A braced, escaped literal value."""
