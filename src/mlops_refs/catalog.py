@@ -67,24 +67,29 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
     return docs, problems
 
 
-def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
-    """Load and validate a catalog: the bundled one by default, else a YAML file or a folder of them."""
+def load_catalog(path: str | os.PathLike[str] | None = None, *, unique_identifiers: bool = True) -> Catalog:
+    """Load and validate a catalog: the bundled one by default, else a YAML file or a folder of them.
+
+    Without ``unique_identifiers`` two resources may share a DOI, arXiv id or URL (for ``dedupe`` to merge).
+    """
     with gc_paused():  # parsing builds millions of acyclic objects; collecting during it only costs time
-        return _load(path)
+        return _load(path, unique_identifiers)
 
 
-def _load(path: str | os.PathLike[str] | None) -> Catalog:
+def _load(path: str | os.PathLike[str] | None, unique_identifiers: bool = True) -> Catalog:
     docs, problems = parse_catalog(path)
-    return catalog_from_documents(docs, problems)
+    return catalog_from_documents(docs, problems, unique_identifiers)
 
 
-def catalog_from_documents(docs: list[YamlDocument], problems: list[Problem] | None = None) -> Catalog:
+def catalog_from_documents(
+    docs: list[YamlDocument], problems: list[Problem] | None = None, unique_identifiers: bool = True
+) -> Catalog:
     """Validate parsed catalog files together and build the catalog (CatalogError lists every problem)."""
     problems = [*(problems or ()), *file_problems(docs)]
     if problems:
         raise CatalogError(problems)
     info_entries, collections, resources = _gather(docs)
-    problems = _check(info_entries, collections, resources)
+    problems = _check(info_entries, collections, resources, unique_identifiers)
     if problems:
         raise CatalogError(problems)
     return _build(info_entries, collections, resources)
@@ -164,7 +169,9 @@ def _duplicates(entries: list[_Entry], field: str, what: str, normalise=lambda v
 
 
 @gc_paused()
-def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> list[Problem]:
+def _check(
+    info: list[_Entry], collections: list[_Entry], resources: list[_Entry], unique_identifiers: bool = True
+) -> list[Problem]:
     problems = []
     for extra in info[1:]:
         problems.append(
@@ -174,9 +181,10 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         )
     problems += _duplicates(collections, "id", "collection id")
     problems += _duplicates(resources, "id", "resource id")
-    problems += _duplicates(resources, "doi", "DOI", str.lower)
-    problems += _duplicates(resources, "arxiv", "arXiv id")
-    problems += _duplicates(resources, "url", "URL", lambda u: u.rstrip("/"))
+    if unique_identifiers:
+        problems += _duplicates(resources, "doi", "DOI", str.lower)
+        problems += _duplicates(resources, "arxiv", "arXiv id")
+        problems += _duplicates(resources, "url", "URL", lambda u: u.rstrip("/"))
     known = {c.data["id"] for c in collections}
     parents = {}
     for c in collections:
@@ -278,13 +286,13 @@ def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         )
         for d in (c.data for c in collections)
     ]
-    built_resources = [_resource(r.data) for r in resources]
+    built_resources = [resource_from_mapping(r.data) for r in resources]
     return Catalog.build(catalog_info, built_collections, built_resources)
 
 
 def _info(meta: dict[str, Any]) -> CatalogInfo:
     return CatalogInfo(
-        title=meta.get("title", CatalogInfo.title),
+        title=meta.get("title", CatalogInfo().title),
         description=meta.get("description"),
         version=meta.get("version"),
         license=meta.get("license"),
@@ -333,7 +341,8 @@ def _extra(value: list[dict[str, str]] | dict[str, str] | None) -> tuple[tuple[s
     return tuple((item["name"], item["value"]) for item in value)
 
 
-def _resource(d: dict[str, Any]) -> Resource:
+def resource_from_mapping(d: dict[str, Any]) -> Resource:
+    """The Resource a schema-valid resource mapping describes."""
     return Resource(
         id=d["id"],
         type=d["type"],

@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     fmts = sub.add_parser("formats", help="list the export formats")
     fmts.add_argument("--catalog", help=argparse.SUPPRESS)
 
+    from .cli_dedupe import add_parser as add_dedupe
+
+    add_dedupe(sub)
+
     export = sub.add_parser(
         "export",
         help="write every format into exports/, or one format with -f",
@@ -129,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
             from .importing import convert
 
             return convert(args.input, args.output, args.format, args.to, args.report, args.options)
+        if args.command == "dedupe":
+            from .cli_dedupe import run
+
+            return run(args)
         return _export(args)
     except MlopsRefsError as exc:
         from .errors import CatalogError, NothingSelectedError

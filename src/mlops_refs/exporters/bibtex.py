@@ -205,6 +205,8 @@ class _BibBase(BaseExporter):
 
     def common(self, r: Resource) -> Iterator[tuple[str, str]]:
         """Identifier, link, tag and note fields every entry type shares, verbatim where biber wants it."""
+        if r.aliases:  # other keys of this entry: biblatex resolves them, bibtex and pybtex pass them by
+            yield "ids", "{" + ", ".join(r.aliases) + "}"
         if r.isbn:
             yield "isbn", self.text(r.isbn)
         if r.doi:
@@ -237,8 +239,6 @@ class _BibBase(BaseExporter):
                 out.append((name, self.text(value)))
         if r.original_date and self.place_field == "location":
             out.append(("origdate", "{" + r.original_date.iso() + "}"))
-        if r.aliases:
-            out.append(("ids", "{" + ",".join(r.aliases) + "}"))
         taken = {name for name, _ in written} | {name for name, _ in out}
         for name, value in r.extra:
             if FIELD_NAME.fullmatch(name) and name.lower() not in taken:
