@@ -37,7 +37,7 @@ def merge_into_folder(
     root = Path(folder)
     if root.exists() and not root.is_dir():
         raise MlopsRefsError(f"{root}: not a folder; import into a catalog folder")
-    files = _yaml_files(root)
+    files = yaml_files(root)
     existing = load_catalog(root) if files else empty_catalog()
     result = merge(existing, incoming, folder_tags)
     sources = ", ".join(dict.fromkeys(source for _, source in incoming)) or "nothing"
@@ -65,7 +65,8 @@ def dedupe_files(path: str | os.PathLike[str] | None, apply: bool = False) -> Me
     return result
 
 
-def _yaml_files(root: Path) -> list[Path]:
+def yaml_files(root: Path) -> list[Path]:
+    """The catalog files of a folder (none when it holds no YAML at all, or does not exist)."""
     if not root.is_dir():
         return []
     if not any(p.suffix in YAML_SUFFIXES for p in root.rglob("*")):
