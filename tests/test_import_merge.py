@@ -54,6 +54,7 @@ INCOMING = """\
   url = {http://www.example.org/two/?utm_source=rss},
   keywords = {A, fresh},
   note = {Seen again.},
+  owner = {me},
 }
 @article{One:2020,
   title = {Paper one},
@@ -84,6 +85,8 @@ MERGED_ITEMS = """\
     collections: [ml]
     note: "Seen again."
     aliases: ["Two:2021"]
+    extra:
+      - {name: owner, value: me}
 """
 
 NEW_FILE = """\
@@ -375,3 +378,17 @@ def test_zotero_library_with_the_same_references_as_bibtex_and_ris_gives_one_res
         tuple(c.title for c in rdf.path(c)) for c in rdf.collections
     ]
     assert not [line for line in capsys.readouterr().out.splitlines() if line.startswith("two-way:")]
+
+
+def test_dry_run_into_a_new_folder_names_the_files_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "new.bib").write_text(INCOMING, encoding="utf-8")
+    into = tmp_path / "new"
+    assert main(["import", str(tmp_path / "new.bib"), "--into", str(into), "--dry-run"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"would write {into / 'catalog.yaml'}",
+        f"would write {into / 'resources' / '001-new-bib.yaml'}",
+        f"would write 3 resource(s) into {into} (dry run: nothing written)",
+    ]
+    assert not into.exists()
