@@ -392,3 +392,19 @@ def test_dry_run_into_a_new_folder_names_the_files_and_creates_nothing(
         f"would write 3 resource(s) into {into} (dry run: nothing written)",
     ]
     assert not into.exists()
+
+
+def test_a_merge_the_whole_catalog_would_refuse_writes_nothing(
+    library: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every file valid on its own, but together two resources with one id: checked before any rename."""
+    import mlops_refs.mergefiles as mergefiles
+
+    clash = "resources:\n  - {id: paper-one, type: webpage, title: Clash, url: 'https://example.org/c'}\n"
+    monkeypatch.setattr(mergefiles, "new_file_text", lambda *_args: clash)
+    before = files_of(library)
+    assert main(["import", str(library.parent / "new.bib"), "--into", str(library)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith("mlops-refs: error: the merge would write an invalid catalog file, so nothing")
+    assert "paper-one" in err[-1]
+    assert files_of(library) == before
