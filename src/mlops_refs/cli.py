@@ -93,11 +93,12 @@ def _add_import_commands(sub: Any) -> None:
         "after the file. An existing catalog folder gets the files merged: a record that is a resource "
         "already (same DOI, arXiv id, ISBN, PMID, URL up to http/https, www., trailing slash and tracking "
         "parameters, or a citation key the resource is known by) adds its folders, tags, identifiers and "
-        "missing fields to it; on a field both have, the richer source wins (Zotero RDF > CSL-JSON > "
-        "BibLaTeX > RIS > BibTeX > bookmarks/OPML) and the conflict is reported; existing ids never change "
-        "and the record's key becomes an alias. Only the touched resources are rewritten, new ones go to "
-        "imported-NNN.yaml. Exit 0: every record read and merged; 1: some skipped, or left out of the merge "
-        "because their identifiers match two resources; 2: a file could not be read (nothing written).",
+        "missing fields to it; on a field both have, the richer source wins (the catalog > Zotero RDF > "
+        "CSL-JSON > BibLaTeX > RIS > BibTeX > bookmarks/OPML) and the conflict is reported; existing ids "
+        "never change and the record's key becomes an alias. Only the touched resources are rewritten, new "
+        "ones go to imported-NNN.yaml. Exit 0: every record read and merged; 1: some skipped, or left out "
+        "of the merge because their identifiers match two resources; 2: a file could not be read (nothing "
+        "written).",
     )
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("-f", "--format", help=fmt_help)

@@ -1,10 +1,13 @@
 """The catalog's own YAML, both directions: the shape of ``data/`` written for people, and read back.
 
 The writer gives what a person would type: a ``catalog.yaml`` with the metadata and the collection tree,
-resource files with one mapping per resource, short persons on one line (``{family: X, given: Y}``), and
-strings quoted only where YAML needs it (dates, numbers, ``yes``, a leading ``-``, a ``: `` inside...).
-Quoted strings are YAML double-quoted with every character YAML may not hold as is escaped, so any text
-reads back equal. The reader is the catalog loader itself: the same schema and checks as ``data/``.
+resource files with one mapping per resource, short persons on one line (``{family: X, given: Y}``). As in
+``data/``, a resource's free text (titles, summaries, notes...) is always quoted, while identifiers, types,
+URLs, list items and the collection tree are quoted only where YAML needs it (dates, numbers, ``yes``, a
+leading ``-``, a ``: `` inside...). Quoted strings are YAML double-quoted with every character YAML may not
+hold as is escaped, so any text reads back equal. ``resource_mapping`` is the one renderer of a resource:
+``catalogedit`` rewrites touched resources in hand-edited files with it. The reader is the catalog loader
+itself: the same schema and checks as ``data/``.
 """
 
 from __future__ import annotations
