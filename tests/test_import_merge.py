@@ -14,7 +14,7 @@ from mlops_refs import dumps, load_catalog
 from mlops_refs.bundled import data_path
 from mlops_refs.cli import main
 from mlops_refs.exporters import default_registry as exporters
-from mlops_refs.identity import identity_keys, url_key
+from mlops_refs.identity import identity_keys, title_block, url_key
 from mlops_refs.model import Catalog, CatalogInfo, Resource
 from mlops_refs.readers.registry import default_registry as readers
 from readers import corpus, read
@@ -312,6 +312,7 @@ def test_bundled_catalog_merged_with_every_export_through_the_cli_changes_no_byt
     [
         ("shaarli-parser_firefox_nested.htm", "shaarli-parser_chromium_nested.htm"),
         ("firefox_bookmarks.preplaces.html", "node-bookmarks-parser_chrome_bookmarks.html"),
+        ("firefox_migration_bookmarks.exported.html", "node-bookmarks-parser_chrome_bookmarks.html"),
     ],
 )
 def test_two_browsers_imported_into_one_catalog_give_one_tree(
@@ -353,7 +354,8 @@ def test_zotero_library_with_the_same_references_as_bibtex_and_ris_gives_one_res
     lib = tmp_path / "lib"
     lib.mkdir()
     (lib / "catalog.yaml").write_text("catalog:\n  title: My library\n", encoding="utf-8")
-    assert main(["import", *map(str, files), "--into", str(lib)]) == 0
+    report = tmp_path / "r.json"
+    assert main(["import", *map(str, files), "--into", str(lib), "--report", str(report)]) == 0
     merged = load_catalog(lib)
     identified = [r for r in rdf.resources if identity_keys(r)]
     first_of_key: dict[str, str] = {}
@@ -378,6 +380,14 @@ def test_zotero_library_with_the_same_references_as_bibtex_and_ris_gives_one_res
         tuple(c.title for c in rdf.path(c)) for c in rdf.collections
     ]
     assert not [line for line in capsys.readouterr().out.splitlines() if line.startswith("two-way:")]
+    # a copy with no identifier under another key is only proposed, never merged on its title
+    proposed = {
+        tuple(p["resources"]) for p in json.loads(report.read_text(encoding="utf-8"))["merge"]["candidates"]
+    }
+    for r in unidentified:
+        assert merged.resource(r.id).aliases == ()
+        if title_block(r) is not None:
+            assert {(r.id, f"BibTeX:{r.id}"), (r.id, f"RIS-{r.id}")} <= proposed
 
 
 def test_dry_run_into_a_new_folder_names_the_files_and_creates_nothing(
