@@ -418,3 +418,15 @@ def test_a_merge_the_whole_catalog_would_refuse_writes_nothing(
     assert err[-1].startswith("mlops-refs: error: the merge would write an invalid catalog file, so nothing")
     assert "paper-one" in err[-1]
     assert files_of(library) == before
+
+
+def test_a_catalog_yaml_file_is_the_richest_source(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    own = library.parent / "mine.yaml"
+    record = Resource(
+        id="mine", type="webpage", title="Brand new, as I keep it", url="https://example.org/new"
+    )
+    own.write_text(dumps(Catalog.build(CatalogInfo(), (), [record]), "yaml"), encoding="utf-8")
+    assert main(["import", str(library.parent / "new.bib"), str(own), "--into", str(library)]) == 0
+    out = capsys.readouterr().out
+    assert 'conflict: brand-new.title: "Brand new" -> "Brand new, as I keep it" (kept new)\n' in out
+    assert load_catalog(library).resource("brand-new").aliases == ("mine",)

@@ -223,11 +223,6 @@ def import_files(
     return _status(reports)
 
 
-def source_format(report: Report) -> str:
-    """The format a read file counts as in a merge (the catalog's own YAML is the catalog)."""
-    return "catalog" if report.format == "yaml" else report.format
-
-
 def _merge_files(
     parts: list[tuple[str, Catalog, Report]], target: Path, report_json: str | None, dry_run: bool, tags: bool
 ) -> int:
@@ -237,7 +232,7 @@ def _merge_files(
 
     reports = [report for _path, _catalog, report in parts]
     checks = Report("<import>", "yaml")
-    incoming = [(conform(catalog, checks, unique=False), source_format(r)) for _p, catalog, r in parts]
+    incoming = [(conform(catalog, checks, unique=False), r.format) for _p, catalog, r in parts]
     if checks.lines:
         reports.append(checks)
     merged = merge_into_folder(target, incoming, dry_run=dry_run, folder_tags=tags)

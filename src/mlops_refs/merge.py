@@ -31,7 +31,8 @@ from .identity import (
 )
 from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
 
-#: How rich each source is: on a conflicting field the richer one wins. The catalog's own YAML is richest.
+#: How rich each source is: on a conflicting field the richer one wins. The catalog's own YAML is richest
+#: (``catalog``, or ``yaml`` as its reader is named).
 SOURCE_RANK: dict[str, int] = {
     "catalog": 6,
     "yaml": 6,
