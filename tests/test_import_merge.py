@@ -430,3 +430,16 @@ def test_a_catalog_yaml_file_is_the_richest_source(library: Path, capsys: pytest
     out = capsys.readouterr().out
     assert 'conflict: brand-new.title: "Brand new" -> "Brand new, as I keep it" (kept new)\n' in out
     assert load_catalog(library).resource("brand-new").aliases == ("mine",)
+
+
+def test_a_report_that_cannot_be_written_stops_the_import_first(
+    library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = files_of(library)
+    bib = library.parent / "new.bib"
+    assert main(["import", str(bib), "--into", str(library), "--report", str(library.parent)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"mlops-refs: error: cannot write {library.parent}: it is a folder; name a file instead\n"
+    )
+    assert files_of(library) == before

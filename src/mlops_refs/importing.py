@@ -195,6 +195,13 @@ def import_files(
         raise ImportTargetError(
             f"{into}: not an empty folder and no catalog in it; import into a catalog folder or a new one"
         )
+    if report_json is not None:
+        from .files import check_target, writes_in_place
+
+        if not writes_in_place(report_json):
+            check_target(
+                Path(report_json)
+            )  # a report that cannot be written stops the import before it writes
     parts = read_all(paths, fmt)
     if existing:
         return _merge_files(parts, target, report_json, dry_run, folder_tags)
