@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from .crosswalk import same_in_format
 from .identity import (
     arxiv_key,
     doi_key,
@@ -297,6 +298,8 @@ class Merger:
                     changes[name] = theirs
                 continue
             if name in lost:  # the format cannot carry it: its value is the reader's fallback, not news
+                continue
+            if name == "type" and same_in_format(mine, theirs, source):  # the format writes both alike
                 continue
             same = _SAME.get(name)
             if same is not None and same(mine) is not None and same(mine) == same(theirs):
