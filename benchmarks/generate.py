@@ -24,7 +24,7 @@ import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -660,6 +660,108 @@ def generate(size: int, seed: int, out: Path, per_file: int = RESOURCES_PER_FILE
         "files": len(files),
         "bytes": sum(f.stat().st_size for f in files),
     }
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Two libraries with planted duplicates, for the merge
+# ----------------------------------------------------------------------------------------------------------
+
+#: What each planted duplicate in the second library differs by; the first three must merge, the last only
+#: be proposed as a candidate pair (a different URL, no identifiers, the title re-cased and punctuated).
+PLANTED_KINDS = ("doi", "arxiv", "url", "title")
+
+
+def _model_resource(d: dict[str, Any]) -> Any:
+    from mlops_refs.catalog import resource_from_mapping
+
+    return resource_from_mapping(d)
+
+
+def _planted(kind: str, r: Any, gen: _Generator, n: int) -> Any | None:
+    """The copy of ``r`` another library would hold, matching it only by ``kind`` (None if it cannot)."""
+    rng = gen.rng
+    bare = {"id": f"{r.id}-copy", "doi": None, "arxiv": None, "arxiv_class": None, "isbn": None}
+    fresh_url = f"https://mirror{n}.example.net/{r.id}"
+    is_arxiv_doi = r.doi is not None and r.doi.lower().startswith("10.48550/")
+    if kind == "doi" and r.doi and not is_arxiv_doi:
+        doi = rng.choice(
+            [f"https://doi.org/{r.doi.upper()}", f"doi:{r.doi}", f"https://dx.doi.org/{r.doi}", r.doi.upper()]
+        )
+        return replace(r, **{**bare, "doi": doi, "url": fresh_url})
+    if kind == "arxiv" and r.arxiv:
+        forms = [
+            ("url", f"http://arxiv.org/pdf/{r.arxiv}v2.pdf"),
+            ("url", f"https://arxiv.org/abs/{r.arxiv}v1"),
+            ("doi", f"10.48550/arXiv.{r.arxiv}"),
+            ("arxiv", f"arXiv:{r.arxiv}v3"),
+        ]
+        field, value = rng.choice(forms)
+        return replace(r, **{**bare, "url": fresh_url, field: value})
+    if kind == "url" and not (r.doi or r.arxiv or r.isbn):
+        parts = r.url.split("://", 1)[1]
+        host, _, path = parts.partition("/")
+        variant = f"http://{'' if host.startswith('www.') else 'www.'}{host}/{path}".rstrip("/")
+        variant += "/" if "?" not in variant else ""
+        variant += ("&" if "?" in variant else "?") + "utm_source=newsletter&utm_medium=email#top"
+        return replace(r, **{**bare, "url": variant})
+    if kind == "title" and r.authors and r.issued and len(r.title) > 24:
+        return replace(r, **{**bare, "url": fresh_url, "title": r.title.upper() + "."})
+    return None
+
+
+def merge_pair(size: int, seed: int, share: float = 0.2) -> tuple[Any, Any, dict[str, list[tuple[str, str]]]]:
+    """Two in-memory libraries of ``size`` resources each; about ``share`` of the second are planted copies.
+
+    Returns (first, second, planted): ``planted[kind]`` lists the (first id, second id) pairs of each kind
+    in ``PLANTED_KINDS``. Every other resource of the second library is new and unique.
+    """
+    from mlops_refs.model import Catalog, CatalogInfo, Collection
+
+    shapes, tree, per_block = bundled_model()
+    gen = _Generator(seed, shapes, tree)
+    blocks = max(1, round(size / per_block))
+    libraries = []
+    for name in ("first", "second"):
+        trees = gen.collections(blocks)
+        nodes = [node for t in trees for node in t]
+        collections = [
+            Collection(
+                id=f"{name}-{n['id']}",
+                title=n["title"],
+                kind=n["kind"],
+                parent_id=f"{name}-{n['parent']}" if "parent" in n else None,
+            )
+            for n in nodes
+        ]
+        resources = []
+        for i in range(size):
+            d = gen.resource(gen.rng.choice(shapes), trees[min(blocks - 1, i * blocks // size)])
+            d["collections"] = [f"{name}-{c}" for c in d["collections"]]
+            resources.append(_model_resource(d))
+        libraries.append((collections, resources))
+    (first_collections, first), (second_collections, second) = libraries
+    planted: dict[str, list[tuple[str, str]]] = {kind: [] for kind in PLANTED_KINDS}
+    want = int(size * share)
+    order = list(range(size))
+    gen.rng.shuffle(order)
+    for n, index in enumerate(order):
+        if sum(map(len, planted.values())) >= want:
+            break
+        original = first[index]
+        fewest_first = sorted(PLANTED_KINDS, key=lambda k: len(planted[k]))
+        kind, copy = next(
+            ((k, c) for k in fewest_first if (c := _planted(k, original, gen, n)) is not None), ("", None)
+        )
+        if copy is None:
+            continue
+        second[index] = replace(copy, collection_ids=second[index].collection_ids)
+        planted[kind].append((original.id, copy.id))
+    info = CatalogInfo(title=f"Synthetic library ({size} resources, seed {seed})")
+    return (
+        Catalog.build(info, first_collections, first),
+        Catalog.build(info, second_collections, second),
+        planted,
+    )
 
 
 def _write_yaml(path: Path, data: dict[str, Any], comment: str) -> None:

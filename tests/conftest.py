@@ -29,6 +29,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-goldens", action="store_true", help="rewrite tests/golden/ from current output"
     )
+    parser.addoption(
+        "--update-screenshots", action="store_true", help="rewrite the HTML page's screenshots in docs/"
+    )
 
 
 def skip_or_fail(reason: str) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import skip_or_fail
 from mlops_refs.exporters import dumps
-from mlops_refs.formats.base import Report
 from mlops_refs.model import Catalog, Resource
+from mlops_refs.readers.base import Report
 
 CORPUS_VAR = "MLOPS_REFS_IMPORT_CORPUS"
 

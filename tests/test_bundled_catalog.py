@@ -226,6 +226,15 @@ def test_urls_are_canonical_https(bundled_catalog) -> None:
         assert not r.url.endswith(".pdf"), r.id
 
 
+def test_bundled_resources_keep_the_catalogs_own_stricter_rules(bundled_catalog) -> None:
+    """The schema accepts imported records (no URL, no folder, any citation key); our own data does not."""
+    own_id = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+    assert [r.id for r in bundled_catalog.resources if not own_id.fullmatch(r.id)] == []
+    assert [r.id for r in bundled_catalog.resources if not r.url] == []
+    assert [r.id for r in bundled_catalog.resources if not r.collection_ids] == []
+    assert {c.kind for c in bundled_catalog.collections} <= {"specialization", "course", "week", "topic"}
+
+
 def test_each_collection_page_is_a_course_resource_in_that_collection(bundled_catalog) -> None:
     pages = {c.id: c.url for c in bundled_catalog.collections if c.url}
     assert set(pages) == {"mlep", "c1", "c2", "c3", "c4"}

@@ -85,13 +85,14 @@ def test_schema_errors_are_all_reported_with_location_and_advice() -> None:
     f = BAD / "schema_errors.yaml"
     assert problems_of(f) == [
         (
-            f"{f}:4:9: resources[0].id: 'Bad_Id' is not valid: use lowercase letters, digits and hyphens, "
-            "e.g. sculley2015hidden"
+            f"{f}:4:9: resources[0].id: 'Bad Id' is not valid: use a key without spaces or any of , {{ }} ( ) \" "
+            "# % ' = \\ ~, e.g. sculley2015hidden"
         ),
         (
             f"{f}:5:11: resources[0].type: 'paper' is not allowed; use one of: journal-article, conference-paper, "
             "preprint, report, book, chapter, thesis, software, service, webpage, documentation, blog-post, "
-            "news-article, video, dataset, course"
+            "news-article, video, dataset, course, magazine-article, encyclopedia-entry, proceedings, manuscript, "
+            "presentation, patent, standard, legal, audio, image, map, interview, letter, document"
         ),
         (
             f"{f}:9:10: resources[0].doi: 'https://doi.org/10.1145/3533378' is not valid: write a bare DOI such as "
@@ -110,11 +111,12 @@ def test_schema_errors_are_all_reported_with_location_and_advice() -> None:
             "organisation is {literal: ...} alone; give a person as {family: ..., given: ...}"
         ),
         (
-            f"{f}:14:5: resources[0].colour: unknown field 'colour'; allowed fields are: accessed, arxiv, "
-            "arxiv_class, authors, collections, container, doi, editors, id, institution, isbn, issue, issued, "
-            "language, note, number, pages, publisher, summary, tags, title, type, url, volume"
+            f"{f}:14:5: resources[0].colour: unknown field 'colour'; allowed fields are: abstract, accessed, added, "
+            "aliases, arxiv, arxiv_class, authors, chapter, collections, container, doi, edition, editors, extra, "
+            "id, institution, isbn, issn, issue, issued, language, note, number, original_date, pages, place, "
+            "pmcid, pmid, publisher, series, summary, tags, title, translators, type, url, volume"
         ),
-        f"{f}:15:5: resources[1]: missing required field 'url'; add it",
+        f"{f}:15:5: resources[1]: missing required field 'title'; add it",
     ]
 
 
@@ -254,6 +256,51 @@ def test_control_characters_that_no_format_can_carry_are_refused(tmp_path: Path)
             "carry; remove it"
         )
     ]
+
+
+def test_imported_records_load_with_their_new_fields(tmp_path: Path) -> None:
+    (tmp_path / "catalog.yaml").write_text(
+        """resources:
+  - id: "Müller:2020/x.y"
+    type: magazine-article
+    title: No URL and no folder
+    pages: xii-xv
+    abstract: A long abstract.
+    issn: 1234-5679
+    pmid: "31452104"
+    pmcid: PMC6712345
+    edition: "2"
+    series: Lecture Notes
+    chapter: "3"
+    place: Berlin
+    original_date: "1899-03"
+    translators: [{family: Doe, given: Jane}]
+    added: "2008-03-14T09:00:00Z"
+    aliases: [mueller2020]
+    extra: [{name: mendeley-groups, value: a}, {name: mendeley-groups, value: b}]
+  - id: doi-only
+    type: journal-article
+    title: DOI only
+    doi: 10.1000/xyz
+    pages: e1234
+    extra: {owner: me, timestamp: "2020"}
+""",
+        encoding="utf-8",
+    )
+    catalog = load_catalog(tmp_path)
+    first, second = catalog.resources
+    assert (first.url, first.collection_ids, first.pages) == (None, (), "xii-xv")
+    assert first.original_date == PartialDate(1899, 3)
+    assert first.translators == (Person(family="Doe", given="Jane"),)
+    assert (first.issn, first.pmid, first.pmcid, first.place) == (
+        "1234-5679",
+        "31452104",
+        "PMC6712345",
+        "Berlin",
+    )
+    assert first.extra == (("mendeley-groups", "a"), ("mendeley-groups", "b"))
+    assert second.extra == (("owner", "me"), ("timestamp", "2020"))
+    assert second.link == "https://doi.org/10.1000/xyz"
 
 
 def test_catalog_date_compares_dates_known_to_different_precision() -> None:

@@ -221,7 +221,7 @@ def tmpfs(folder: Path, options: str) -> Iterator[Path]:
 
 def test_a_full_disk_is_one_line_and_leaves_no_temp_file(tmp_path: Path, old_and_new) -> None:
     old, _ = old_and_new
-    with tmpfs(tmp_path / "small", "size=64k") as disk:
+    with tmpfs(tmp_path / "small", "size=128k") as disk:  # holds the small catalog's exports, not the bundled
         out = disk / "exports"
         assert cli("export", "--catalog", GOOD, "--out", str(out), "--no-cache").returncode == 0
         result = cli("export", "--out", str(out), "--no-cache")
@@ -336,7 +336,7 @@ def big_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_killed_export_leaves_old_or_new_files_and_the_next_run_completes_the_set(
     tmp_path: Path, big_catalog: Path
 ) -> None:
-    """SIGKILL at random moments of writing all seven formats: every visible file is always complete (old
+    """SIGKILL at random moments of writing every format: every visible file is always complete (old
     or new), after recover() the whole set is old or new, and the next run leaves no temp file."""
     import random
     import time
@@ -385,7 +385,7 @@ def slow_replace(src, dst):
     renamed_export = os.path.dirname(dst) == sys.argv[1] and not os.path.basename(dst).startswith(".")
     if renamed_export and not str(src).endswith(".old.tmp"):
         done.append(dst)
-        if len(done) == 3:  # three of seven files renamed: signal, then wait to be killed
+        if len(done) == 3:  # three of the files renamed: signal, then wait to be killed
             open(sys.argv[2], "w").close()
             time.sleep(60)
 

@@ -16,21 +16,21 @@ from mlops_refs.exporters.ris import RisExporter
 BUILT_IN = default_registry.classes()
 
 PLUGIN_MODULE = '''
-"""A third-party exporter: a Markdown reading list."""
+"""A third-party exporter: a plain-text reading list."""
 from mlops_refs.exporters import BaseExporter
 
 
-class MarkdownExporter(BaseExporter):
-    name = "markdown"
-    aliases = ("md",)
-    extension = ".md"
-    media_type = "text/markdown"
-    description = "A Markdown reading list."
-    default_filename = "reading-list.md"
+class PlainTextExporter(BaseExporter):
+    name = "plaintext"
+    aliases = ("txt",)
+    extension = ".txt"
+    media_type = "text/plain"
+    description = "A plain-text reading list."
+    default_filename = "reading-list.txt"
 
     def write(self, catalog, stream):
         for resource in catalog.resources:
-            stream.write(f"- [{resource.title}]({resource.url})\\n")
+            stream.write(f"{resource.title} <{resource.url}>\\n")
 '''
 
 PYPROJECT = """
@@ -39,14 +39,14 @@ requires = ["hatchling"]
 build-backend = "hatchling.build"
 
 [project]
-name = "mlops-refs-markdown"
+name = "mlops-refs-plaintext"
 version = "1.0"
 
 [project.entry-points."mlops_refs.exporters"]
-markdown = "mlops_refs_markdown:MarkdownExporter"
+plaintext = "mlops_refs_plaintext:PlainTextExporter"
 
 [tool.hatch.build.targets.wheel]
-include = ["mlops_refs_markdown.py"]
+include = ["mlops_refs_plaintext.py"]
 """
 
 
@@ -54,7 +54,7 @@ include = ["mlops_refs_markdown.py"]
 def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("plugin-src")
     (src / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT), encoding="utf-8")
-    (src / "mlops_refs_markdown.py").write_text(PLUGIN_MODULE, encoding="utf-8")
+    (src / "mlops_refs_plaintext.py").write_text(PLUGIN_MODULE, encoding="utf-8")
     target = tmp_path_factory.mktemp("site")
     result = subprocess.run(
         [
@@ -85,21 +85,30 @@ def run_with(plugin_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_installed_plugin_is_listed_and_used_by_the_cli(plugin_path: Path) -> None:
     formats = run_with(plugin_path, "-m", "mlops_refs", "formats")
-    assert "markdown (alias md)  reading-list.md  text/markdown" in formats.stdout
+    assert "plaintext (alias txt)  reading-list.txt  text/plain" in formats.stdout
     good = str(Path(__file__).parent / "fixtures" / "good")
-    result = run_with(plugin_path, "-m", "mlops_refs", "export", "--catalog", good, "-f", "md", "-o", "-")
+    result = run_with(plugin_path, "-m", "mlops_refs", "export", "--catalog", good, "-f", "txt", "-o", "-")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "- [Attention Is All You Need](https://arxiv.org/abs/1706.03762)"
+    assert result.stdout.splitlines()[0] == "Attention Is All You Need <https://arxiv.org/abs/1706.03762>"
     assert len(result.stdout.splitlines()) == 12
 
 
 def test_installed_plugin_is_seen_by_the_python_api(plugin_path: Path) -> None:
-    code = "import mlops_refs; print(mlops_refs.formats()); print(mlops_refs.get_exporter('md').extension)"
+    code = "import mlops_refs; print(mlops_refs.formats()); print(mlops_refs.get_exporter('txt').extension)"
     result = run_with(plugin_path, "-c", code)
-    assert result.stdout.splitlines() == [
-        "['biblatex', 'bibtex', 'csl-json', 'markdown', 'netscape', 'opml', 'ris', 'zotero-rdf']",
-        ".md",
+    names = [
+        "biblatex",
+        "bibtex",
+        "csl-json",
+        "html-page",
+        "markdown",
+        "netscape",
+        "opml",
+        "plaintext",
+        "ris",
+        "yaml",
     ]
+    assert result.stdout.splitlines() == [str([*names, "zotero-rdf"]), ".txt"]
 
 
 def test_a_plugin_that_fails_to_import_does_not_hide_the_others(tmp_path: Path) -> None:

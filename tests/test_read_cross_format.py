@@ -14,10 +14,10 @@ from mlops_refs.exporters import dumps
 from mlops_refs.exporters.netscape import NetscapeExporter
 from mlops_refs.exporters.opml import OpmlExporter
 from mlops_refs.exporters.zotero_rdf import ZoteroRdfExporter
-from mlops_refs.formats.netscape import NetscapeReader
-from mlops_refs.formats.opml import OpmlReader
-from mlops_refs.formats.zotero_rdf import ZoteroRdfReader
 from mlops_refs.model import Catalog
+from mlops_refs.readers.netscape import NetscapeReader
+from mlops_refs.readers.opml import OpmlReader
+from mlops_refs.readers.zotero_rdf import ZoteroRdfReader
 from readers import corpus, read
 from test_consumer_browser import Places, import_in_firefox, web_url
 
@@ -148,7 +148,7 @@ def test_firefox_imports_the_tree(name: str, tmp_path: Path) -> None:
 def test_importing_a_reader_keeps_the_formats_function() -> None:
     import mlops_refs
     import mlops_refs.api
-    import mlops_refs.formats.opml  # makes mlops_refs.formats the package
+    import mlops_refs.readers.opml  # makes mlops_refs.formats the package
 
     assert mlops_refs.formats() == mlops_refs.api.formats()
     assert "zotero-rdf" in mlops_refs.formats()

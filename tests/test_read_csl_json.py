@@ -16,9 +16,9 @@ from conftest import corpus_file, corpus_params, reference_file, require_program
 from mlops_refs.crosswalk import catalog_type, format_type
 from mlops_refs.exporters import dumps
 from mlops_refs.exporters.csl_json import CslJsonExporter, _publisher
-from mlops_refs.formats.base import NotThisFormatError, Report, UnreadableFileError
-from mlops_refs.formats.csl_json import ITEM_KEYS, LOST_FIELDS, CslJsonReader
 from mlops_refs.model import Catalog, CatalogInfo, PartialDate, Person, Resource
+from mlops_refs.readers.base import NotThisFormatError, Report, UnreadableFileError
+from mlops_refs.readers.csl_json import ITEM_KEYS, LOST_FIELDS, CslJsonReader
 
 CATALOGS = ["good_catalog", "evil_catalog", "bundled_catalog"]
 CORPUS = corpus_params("csl-json", "*.json")

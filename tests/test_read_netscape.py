@@ -7,10 +7,10 @@ from html.parser import HTMLParser
 import pytest
 
 from mlops_refs.exporters.netscape import NetscapeExporter, unix_time
-from mlops_refs.formats.base import NotThisFormatError
-from mlops_refs.formats.moments import iso_utc
-from mlops_refs.formats.netscape import LOST_FIELDS, NetscapeReader
 from mlops_refs.model import Catalog
+from mlops_refs.readers.base import NotThisFormatError
+from mlops_refs.readers.moments import iso_utc
+from mlops_refs.readers.netscape import LOST_FIELDS, NetscapeReader
 from readers import corpus, kept, read, round_trip, tree
 
 NOT_BOOKMARKS = {"firefox_migration_bookmarks.invalid.html", "node-bookmarks-parser_pocket_export.html"}

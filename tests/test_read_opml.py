@@ -6,9 +6,9 @@ import pytest
 from lxml import etree
 
 from mlops_refs.exporters.opml import OpmlExporter
-from mlops_refs.formats.base import NotThisFormatError, UnreadableFileError
-from mlops_refs.formats.opml import LOST_FIELDS, OpmlReader
 from mlops_refs.model import Catalog, PartialDate
+from mlops_refs.readers.base import NotThisFormatError, UnreadableFileError
+from mlops_refs.readers.opml import LOST_FIELDS, OpmlReader
 from readers import corpus, kept, read, round_trip, tree
 
 SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=True)

@@ -14,9 +14,9 @@ from conftest import corpus_file, corpus_params
 from mlops_refs.crosswalk import catalog_type, format_type
 from mlops_refs.exporters import dumps
 from mlops_refs.exporters.ris import RisExporter, _fold
-from mlops_refs.formats.base import NotThisFormatError, Report
-from mlops_refs.formats.ris import LOST_FIELDS, RisReader
 from mlops_refs.model import Catalog, CatalogInfo, PartialDate, Person, Resource
+from mlops_refs.readers.base import NotThisFormatError, Report
+from mlops_refs.readers.ris import LOST_FIELDS, RisReader
 
 CATALOGS = ["good_catalog", "evil_catalog", "bundled_catalog"]
 CORPUS = corpus_params("ris", "*.ris")

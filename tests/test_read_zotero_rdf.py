@@ -10,9 +10,9 @@ from lxml import etree
 from conftest import reference_file
 from mlops_refs.crosswalk import format_type
 from mlops_refs.exporters.zotero_rdf import NO_LANGUAGE_FIELD, ZoteroRdfExporter
-from mlops_refs.formats.base import NotThisFormatError, UnreadableFileError
-from mlops_refs.formats.zotero_rdf import LOST_FIELDS, ZoteroRdfReader, type_of
 from mlops_refs.model import Catalog, Person, Resource
+from mlops_refs.readers.base import NotThisFormatError, UnreadableFileError
+from mlops_refs.readers.zotero_rdf import LOST_FIELDS, ZoteroRdfReader, type_of
 from readers import corpus, kept, read, round_trip, tree
 
 Z = "{http://www.zotero.org/namespaces/export#}"

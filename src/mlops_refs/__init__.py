@@ -17,6 +17,8 @@ __all__ = [
     "formats",
     "get_exporter",
     "load_catalog",
+    "loads",
+    "read",
 ]
 
 _LAZY = {
@@ -30,10 +32,12 @@ _LAZY = {
     "dumps": "api",
     "formats": "api",
     "get_exporter": "api",
+    "read": "api",
+    "loads": "api",
 }
 
 if TYPE_CHECKING:
-    from .api import dump, dumps, export, formats, get_exporter
+    from .api import dump, dumps, export, formats, get_exporter, loads, read
     from .catalog import load_catalog
     from .errors import CatalogError, MlopsRefsError, UnknownFormatError
     from .model import Catalog

@@ -11,6 +11,7 @@ from .exporters import dump as _dump
 from .exporters import dumps as _dumps
 from .exporters import write as _write
 from .model import Catalog
+from .readers.base import Report, UnreadableFileError
 
 
 def formats(registry: Registry = default_registry) -> list[str]:
@@ -40,3 +41,33 @@ def export(catalog: Catalog, format: str, target: str | os.PathLike[str] | IO[st
         _dump(exporter, catalog, target)
     else:
         _write(exporter, catalog, target)
+
+
+def read(
+    source: str | os.PathLike[str] | IO[bytes] | IO[str], fmt: str | None = None
+) -> tuple[Catalog, Report]:
+    """Read a file (path or open stream) of any known format: (catalog, report of what did not fit).
+
+    Without ``fmt`` the format comes from the file's extension and its first bytes.
+    """
+    from .readers.registry import read_bytes
+
+    if isinstance(source, str | os.PathLike):
+        name = os.fspath(source)
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            raise UnreadableFileError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    else:
+        name = str(getattr(source, "name", "<stream>"))
+        raw = source.read()
+        data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    return read_bytes(data, name, fmt)
+
+
+def loads(text: str | bytes, fmt: str) -> tuple[Catalog, Report]:
+    """Read a catalog from a string in the named format: (catalog, report)."""
+    from .readers.registry import read_bytes
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return read_bytes(data, "<string>", fmt)

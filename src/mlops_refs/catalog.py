@@ -62,24 +62,35 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
     return docs, problems
 
 
-def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
-    """Load and validate a catalog: the bundled one by default, else a YAML file or a folder of them."""
+def load_catalog(path: str | os.PathLike[str] | None = None, *, unique_identifiers: bool = True) -> Catalog:
+    """Load and validate a catalog: the bundled one by default, else a YAML file or a folder of them.
+
+    Without ``unique_identifiers`` two resources may share a DOI, arXiv id or URL (for ``dedupe`` to merge).
+    """
     with gc_paused():  # parsing builds millions of acyclic objects; collecting during it only costs time
-        return _load(path)
+        return _load(path, unique_identifiers)
 
 
-def _load(path: str | os.PathLike[str] | None) -> Catalog:
+def _load(path: str | os.PathLike[str] | None, unique_identifiers: bool = True) -> Catalog:
     files = catalog_files(path)
     docs, problems = read_documents(files)
     if not docs and not problems:
         raise CatalogError([_empty(file, len(files)) for file in files])
+    return catalog_from_documents(docs, problems, unique_identifiers)
+
+
+def catalog_from_documents(
+    docs: list[YamlDocument], problems: list[Problem] | None = None, unique_identifiers: bool = True
+) -> Catalog:
+    """Validate parsed catalog files together and build the catalog (CatalogError lists every problem)."""
+    problems = list(problems or ())
     for doc in docs:
         problems.extend(schema_problems(doc))
         problems.extend(text_problems(doc))
     if problems:
         raise CatalogError(problems)
     info_entries, collections, resources = _gather(docs)
-    problems.extend(_check(info_entries, collections, resources))
+    problems.extend(_check(info_entries, collections, resources, unique_identifiers))
     if problems:
         raise CatalogError(problems)
     return _build(info_entries, collections, resources)
@@ -128,7 +139,9 @@ def _duplicates(entries: list[_Entry], field: str, what: str, normalise=lambda v
 
 
 @gc_paused()
-def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> list[Problem]:
+def _check(
+    info: list[_Entry], collections: list[_Entry], resources: list[_Entry], unique_identifiers: bool = True
+) -> list[Problem]:
     problems = []
     for extra in info[1:]:
         problems.append(
@@ -138,9 +151,10 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         )
     problems += _duplicates(collections, "id", "collection id")
     problems += _duplicates(resources, "id", "resource id")
-    problems += _duplicates(resources, "doi", "DOI", str.lower)
-    problems += _duplicates(resources, "arxiv", "arXiv id")
-    problems += _duplicates(resources, "url", "URL", lambda u: u.rstrip("/"))
+    if unique_identifiers:
+        problems += _duplicates(resources, "doi", "DOI", str.lower)
+        problems += _duplicates(resources, "arxiv", "arXiv id")
+        problems += _duplicates(resources, "url", "URL", lambda u: u.rstrip("/"))
     known = {c.data["id"] for c in collections}
     parents = {}
     for c in collections:
@@ -159,7 +173,7 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         if "url" in c.data and (why := url_problem(c.data["url"])):
             problems.append(c.problem("url", why))
     for r in resources:
-        for i, cid in enumerate(r.data["collections"]):
+        for i, cid in enumerate(r.data.get("collections", ())):
             if cid not in known:
                 problems.append(
                     r.doc.problem(
@@ -167,13 +181,13 @@ def _check(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
                         f"unknown collection {cid!r}; define it under 'collections:'",
                     )
                 )
-        if why := url_problem(r.data["url"]):
+        if "url" in r.data and (why := url_problem(r.data["url"])):
             problems.append(r.problem("url", why))
         if "isbn" in r.data and not isbn_is_valid(r.data["isbn"]):
             problems.append(
                 r.problem("isbn", f"{r.data['isbn']!r} has a wrong check digit; copy the ISBN again")
             )
-        for field in ("issued", "accessed"):
+        for field in DATE_FIELDS:
             if field in r.data and not _date_exists(r.data[field]):
                 problems.append(r.problem(field, f"{r.data[field]!r} is not a real calendar date"))
         if "arxiv_class" in r.data and "arxiv" not in r.data:
@@ -242,7 +256,7 @@ def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         )
         for d in (c.data for c in collections)
     ]
-    built_resources = [_resource(r.data) for r in resources]
+    built_resources = [resource_from_mapping(r.data) for r in resources]
     return Catalog.build(catalog_info, built_collections, built_resources)
 
 
@@ -258,7 +272,10 @@ def _info(meta: dict[str, Any]) -> CatalogInfo:
     )
 
 
+DATE_FIELDS = ("issued", "original_date", "accessed")
+
 PLAIN_FIELDS = (
+    "url",
     "container",
     "publisher",
     "institution",
@@ -270,23 +287,43 @@ PLAIN_FIELDS = (
     "arxiv",
     "arxiv_class",
     "isbn",
+    "issn",
+    "pmid",
+    "pmcid",
+    "edition",
+    "series",
+    "chapter",
+    "place",
+    "added",
     "summary",
+    "abstract",
     "language",
     "note",
 )
 
 
-def _resource(d: dict[str, Any]) -> Resource:
+def _extra(value: list[dict[str, str]] | dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """Extra fields as (name, value) pairs: from a list of {name, value} or a mapping, order kept."""
+    if not value:
+        return ()
+    if isinstance(value, dict):
+        return tuple((str(k), v) for k, v in value.items())
+    return tuple((item["name"], item["value"]) for item in value)
+
+
+def resource_from_mapping(d: dict[str, Any]) -> Resource:
+    """The Resource a schema-valid resource mapping describes."""
     return Resource(
         id=d["id"],
         type=d["type"],
         title=d["title"],
-        url=d["url"],
-        collection_ids=tuple(d["collections"]),
+        collection_ids=tuple(d.get("collections", ())),
         authors=tuple(_person(p) for p in d.get("authors", ())),
         editors=tuple(_person(p) for p in d.get("editors", ())),
-        issued=_date(d.get("issued")),
-        accessed=_date(d.get("accessed")),
+        translators=tuple(_person(p) for p in d.get("translators", ())),
         tags=tuple(d.get("tags", ())),
+        aliases=tuple(d.get("aliases", ())),
+        extra=_extra(d.get("extra")),
+        **{f: _date(d[f]) for f in DATE_FIELDS if f in d},
         **{f: d[f] for f in PLAIN_FIELDS if f in d},
     )

@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     fmts = sub.add_parser("formats", help="list the export formats")
     fmts.add_argument("--catalog", help=argparse.SUPPRESS)
 
+    from .cli_dedupe import add_parser as add_dedupe
+
+    add_dedupe(sub)
+
     export = sub.add_parser(
         "export",
         help="write every format into exports/, or one format with -f",
@@ -74,7 +78,43 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write nothing; exit 1 naming each file in --out that differs from a fresh export",
     )
+    _add_import_commands(sub)
     return parser
+
+
+def _add_import_commands(sub: Any) -> None:
+    fmt_help = "input format name or alias (default: from the extension and the content)"
+    report_help = "also write the report as JSON to this file"
+    imp = sub.add_parser(
+        "import",
+        help="read bibliographies, bookmarks or outlines into a new catalog folder",
+        description="Read each FILE (any format, detected or named with -f) into a new catalog folder DIR: "
+        "catalog.yaml + resources/*.yaml, each file's tree under a collection titled after the file. "
+        "Exit 0: every record read; 1: some skipped; 2: a file could not be read (nothing written).",
+    )
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("-f", "--format", help=fmt_help)
+    imp.add_argument("--into", required=True, metavar="DIR", help="a new or empty folder")
+    imp.add_argument("--report", metavar="FILE.json", help=report_help)
+    conv = sub.add_parser(
+        "convert",
+        help="convert a file from any format to any other, in memory",
+        description="Read IN and write OUT (- for standard output). Exit codes as for import.",
+    )
+    conv.add_argument("input", metavar="IN")
+    conv.add_argument("output", metavar="OUT")
+    conv.add_argument("-f", "--from", dest="format", help=fmt_help)
+    conv.add_argument("-t", "--to", help="output format (default: from OUT's extension)")
+    conv.add_argument(
+        "-O",
+        "--option",
+        dest="options",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="writer option, e.g. -O groups=true (see 'mlops-refs formats')",
+    )
+    conv.add_argument("--report", metavar="FILE.json", help=report_help)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +125,18 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args.catalog or args.path)
         if args.command == "formats":
             return _formats()
+        if args.command == "import":
+            from .importing import import_files
+
+            return import_files(args.files, args.format, args.into, args.report)
+        if args.command == "convert":
+            from .importing import convert
+
+            return convert(args.input, args.output, args.format, args.to, args.report, args.options)
+        if args.command == "dedupe":
+            from .cli_dedupe import run
+
+            return run(args)
         return _export(args)
     except MlopsRefsError as exc:
         from .errors import CatalogError, NothingSelectedError

@@ -35,6 +35,10 @@ _NEEDS_WORK = re.compile(
     "[^" + "".join(re.escape(c) for c in map(chr, range(32, 127)) if c not in _TEX_WORK) + "]"
 )
 _LINE_BREAKS = re.compile(f"\r\n?|[{LINE_SEPARATORS}]")
+# TeX ligatures: in text, "--", "``", "''", "!`" and "?`" would print as a dash, curly quotes, ¡ and ¿, and
+# every reader (pylatexenc, pandoc, Zotero) reads them so. A literal pair is kept apart by an empty group.
+_LIGATURE = re.compile(r"-(?=-)|`(?=`)|'(?=')|[!?](?=`)")
+_APART = "\x00"  # where a pair is kept apart; the table writes {} (catalog text never holds NUL)
 _WHITESPACE = re.compile(r"(\s+)")
 _BLANK_LINES = re.compile(r"\s*\n\s*(\n\s*)+")
 
@@ -64,6 +68,7 @@ class _Table(dict):  # type: ignore[type-arg]
         self.update({ord(c): replacement for c, replacement in SPECIALS.items()})
         self[ord("\t")] = " "
         self[ord("\n")] = "\n"
+        self[ord(_APART)] = "{}"
         self.ascii_only = ascii_only
 
     def __missing__(self, code: int) -> str:
@@ -83,8 +88,11 @@ def escape(text: str, ascii_only: bool = True) -> str:
     >>> escape("100% R&D {x} ~ é")
     "100\\% R\\&D \\{\\vphantom{\\}}x\\vphantom{\\{}\\} {\\textasciitilde} {\\'e}"
     """
-    if not _NEEDS_WORK.search(text):
+    ligature = _LIGATURE.search(text)
+    if not ligature and not _NEEDS_WORK.search(text):
         return text
+    if ligature:
+        text = _LIGATURE.sub(lambda m: m.group() + _APART, text)
     if "\r" in text or "\u2028" in text or "\u2029" in text:
         text = _LINE_BREAKS.sub("\n", text)
     if "\n" in text:
@@ -106,7 +114,7 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
     '{BERT:} {Pre-training} on {TPUs}'
     """
     parts = _WHITESPACE.split(text)  # words at even indexes, the whitespace between them at odd ones
-    plain = not _NEEDS_WORK.search(text)  # then no part needs escaping
+    plain = not _NEEDS_WORK.search(text) and not _LIGATURE.search(text)  # then no part needs escaping
     out = parts if plain else [escape(part, ascii_only) for part in parts]
     for i in range(0, len(parts), 2):
         word = parts[i]

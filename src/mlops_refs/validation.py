@@ -103,16 +103,16 @@ def _explain(doc: YamlDocument, error: Any) -> list[Problem]:
 def text_problems(doc: YamlDocument) -> list[Problem]:
     """Every text of one file that breaks the character rule, located; walks the data without recursion."""
     problems = []
-    stack: list[tuple[Any, list[str | int], str]] = [(doc.data, [], "")]
+    stack: list[tuple[Any, list[str | int], bool]] = [(doc.data, [], False)]
     while stack:
-        value, path, field = stack.pop()
+        value, path, multiline = stack.pop()
         if isinstance(value, str):
-            if why := text_problem(value, field in MULTILINE_FIELDS):
+            if why := text_problem(value, multiline):
                 problems.append(doc.problem(path, why))
         elif isinstance(value, dict):
-            stack.extend((v, [*path, k], k) for k, v in value.items())
+            stack.extend((v, [*path, k], multiline or k in MULTILINE_FIELDS) for k, v in value.items())
         elif isinstance(value, list):
-            stack.extend((v, [*path, i], field) for i, v in enumerate(value))
+            stack.extend((v, [*path, i], multiline) for i, v in enumerate(value))
     return problems
 
 

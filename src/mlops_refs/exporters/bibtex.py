@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 VERBATIM = {"url", "doi", "eprint"}
+JABREF_QUOTE = re.compile(r"[\\;]")
+BRACES = re.compile(r"[{}]")  # escaped too, so that the @Comment's braces stay balanced
+FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:+-]{0,63}")  # what bibtex and biber read as a field name
 
 # Fields plain.bst requires; without them the entry falls back to @misc rather than warn or print gaps.
 BIBTEX_REQUIRED = {
@@ -66,6 +69,12 @@ class BibTeXOptions(Options):
             "help": "brace words with capitals so sentence-casing styles keep them (BERT, TensorFlow)",
         },
     )
+    groups: bool = field(
+        default=False,
+        metadata={
+            "help": "write the collection tree as JabRef groups (groups fields, a jabref-meta comment)",
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,12 @@ class BibLaTeXOptions(Options):
         default=True,
         metadata={
             "help": "brace words with capitals so styles that sentence-case keep them",
+        },
+    )
+    groups: bool = field(
+        default=False,
+        metadata={
+            "help": "write the collection tree as JabRef groups (groups fields, a jabref-meta comment)",
         },
     )
 
@@ -125,31 +140,57 @@ def _pages(pages: str) -> str:
     return pages.replace("–", "--").replace("-", "--").replace("----", "--")
 
 
-def _emit(stream: IO[str], entry_type: str, key: str, fields: list[tuple[str, str]]) -> None:
+def jabref_groups(catalog: Catalog) -> str:
+    """The collection tree as JabRef's ``jabref-meta: grouping:`` comment (static groups, order kept)."""
+    lines = ["0 AllEntriesGroup:;"]
+    for collection, depth in catalog.walk():
+        # quoted twice as JabRef does: the name within the group's fields, then the group within the line
+        name = JABREF_QUOTE.sub(r"\\\g<0>", collection.title)
+        group = JABREF_QUOTE.sub(r"\\\g<0>", f"StaticGroup:{name};0;1;;;;")
+        group = BRACES.sub(r"\\\g<0>", group)
+        lines.append(f"{depth + 1} {group};")
+    return "\n@Comment{jabref-meta: grouping:\n" + "\n".join(lines) + "\n}\n"
+
+
+def _entry(entry_type: str, key: str, fields: list[tuple[str, str]]) -> str:
     width = max([len(name) for name, _ in fields])
     lines = "".join([f"  {name.ljust(width)} = {value},\n" for name, value in fields])
-    stream.write(f"\n@{entry_type}{{{key},\n{lines}}}\n")
+    return f"@{entry_type}{{{key},\n{lines}}}\n"
 
 
 class _BibBase(BaseExporter):
     """Shared writer: one entry per resource, fields in a fixed order, values braced."""
 
     ascii_only: bool = False
+    place_field: ClassVar[str] = "address"
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
         """Write every resource as one entry, in catalog order."""
         title = comment(catalog.info.title, self.ascii_only)
         stream.write(f"% {title}: {len(catalog.resources)} entries, written by mlops-refs.\n")
         stream.write("% Encoding: " + ("ASCII (LaTeX escapes)" if self.ascii_only else "UTF-8") + "\n")
+        titles = {c.id: c.title for c in catalog.collections} if self.options.groups else {}
         for resource in catalog.resources:
             try:
-                entry_type, fields = self.entry(resource)
+                if titles and resource.collection_ids:
+                    entry_type, fields = self.entry(resource)
+                    groups = ", ".join(titles[c] for c in resource.collection_ids)
+                    fields.append(("groups", self.text(groups)))
+                    stream.write("\n" + _entry(entry_type, resource.id, fields))
+                else:
+                    stream.write("\n" + self.entry_text(resource))
             except ExportError as error:
                 raise ExportError(f"{self.name}: resource {resource.id}: {error}") from None
-            _emit(stream, entry_type, resource.id, fields)
+        if titles:
+            stream.write(jabref_groups(catalog))
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def entry_text(self, r: Resource) -> str:
+        """One resource's entry exactly as ``write`` writes it, ending in a line feed."""
+        entry_type, fields = self.entry(r)
+        return _entry(entry_type, r.id, fields)
 
     def text(self, value: str) -> str:
         """A braced, escaped literal value."""
@@ -163,17 +204,46 @@ class _BibBase(BaseExporter):
 
     def common(self, r: Resource) -> Iterator[tuple[str, str]]:
         """Identifier, link, tag and note fields every entry type shares, verbatim where biber wants it."""
+        if r.aliases:  # other keys of this entry: biblatex resolves them, bibtex and pybtex pass them by
+            yield "ids", "{" + ", ".join(r.aliases) + "}"
         if r.isbn:
             yield "isbn", self.text(r.isbn)
         if r.doi:
             yield "doi", "{" + r.doi + "}"
-        yield "url", "{" + r.url + "}"
+        if r.url:
+            yield "url", "{" + r.url + "}"
         if r.tags:
             yield "keywords", self.text(", ".join(r.tags))
         if r.summary:
             yield "abstract", self.text(r.summary)
         if r.note:
             yield "note", self.text(r.note)
+
+    def imported(self, r: Resource, written: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Fields that records read from other files carry (translators, ISSN, place, ``extra``...)."""
+        out: list[tuple[str, str]] = []
+        if r.translators:
+            out.append(("translator", "{" + names(r.translators, self.ascii_only) + "}"))
+        for name, value in (
+            ("issn", r.issn),
+            ("pmid", r.pmid),
+            ("pmcid", r.pmcid),
+            ("edition", r.edition),
+            ("series", r.series),
+            ("chapter", r.chapter),
+            (self.place_field, r.place),
+            ("abstract", None if r.summary else r.abstract),
+        ):
+            if value:
+                out.append((name, self.text(value)))
+        if r.original_date and self.place_field == "location":
+            out.append(("origdate", "{" + r.original_date.iso() + "}"))
+        taken = {name for name, _ in written} | {name for name, _ in out}
+        for name, value in r.extra:
+            if FIELD_NAME.fullmatch(name) and name.lower() not in taken:
+                taken.add(name.lower())
+                out.append((name.lower(), self.text(value)))
+        return out
 
 
 class BibTeXExporter(_BibBase):
@@ -218,7 +288,7 @@ class BibTeXExporter(_BibBase):
         if number:
             fields.append(("number", self.text(number)))
         if r.pages:
-            fields.append(("pages", self.text(_pages(r.pages))))
+            fields.append(("pages", "{" + _pages(escape(r.pages, self.ascii_only)) + "}"))
         if r.issued:
             fields.append(("year", "{" + str(r.issued.year) + "}"))
             if r.issued.month:
@@ -242,13 +312,14 @@ class BibTeXExporter(_BibBase):
             # What @misc prints and Zotero keeps (as "Published: ..." in Extra): the site, blog or platform,
             # else the link (Zotero reads a \url here as the URL).
             how = f"arXiv preprint arXiv:{r.arxiv}" if r.type == "preprint" and r.arxiv else r.container
-            fields.append(("howpublished", self.text(how) if how else "{\\url{" + r.url + "}}"))
+            if how or r.link:
+                fields.append(("howpublished", self.text(how) if how else "{\\url{" + str(r.link) + "}}"))
         fields += list(self.common(r))
         if r.accessed:
             fields.append(("urldate", "{" + r.accessed.iso() + "}"))
         if r.language:
             fields.append(("language", self.text(r.language)))
-        return entry_type, fields
+        return entry_type, fields + self.imported(r, fields)
 
 
 class BibLaTeXExporter(_BibBase):
@@ -260,6 +331,7 @@ class BibLaTeXExporter(_BibBase):
         "BibLaTeX for biber: UTF-8, @online/@software/@report, ISO dates, arXiv eprints."
     )
     default_filename: ClassVar[str] = "mlops-refs.biblatex.bib"
+    place_field: ClassVar[str] = "location"
     Options = BibLaTeXOptions
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:
@@ -286,7 +358,7 @@ class BibLaTeXExporter(_BibBase):
             if value:
                 fields.append((name, self.text(value)))
         if r.pages:
-            fields.append(("pages", self.text(_pages(r.pages))))
+            fields.append(("pages", "{" + _pages(escape(r.pages, self.ascii_only)) + "}"))
         if r.issued:
             fields.append(("date", "{" + r.issued.iso() + "}"))
         if r.arxiv:
@@ -305,4 +377,4 @@ class BibLaTeXExporter(_BibBase):
             if name:
                 fields.append(("langid", "{" + name + "}"))
             fields.append(("language", self.text(name or r.language)))
-        return entry_type, fields
+        return entry_type, fields + self.imported(r, fields)

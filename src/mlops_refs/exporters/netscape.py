@@ -150,7 +150,7 @@ class NetscapeExporter(BaseExporter):
 def saved_attributes(resource: Resource) -> str:
     """ADD_DATE from ``added``, then the bookmark attributes kept in ``extra`` (LAST_MODIFIED, TOREAD...)."""
     # Imported on use: exports of the bundled catalog (no ``added``) never need it.
-    from ..formats.moments import epoch_seconds
+    from ..readers.moments import epoch_seconds
 
     added = epoch_seconds(resource.added or "")
     out = "" if added is None else f' ADD_DATE="{added}"'

@@ -113,7 +113,7 @@ def saved_moment(iso: str) -> str:
     from datetime import timezone
     from email.utils import format_datetime
 
-    from ..formats.moments import from_rfc3339
+    from ..readers.moments import from_rfc3339
 
     moment = from_rfc3339(iso)
     return iso if moment is None else format_datetime(moment.astimezone(timezone.utc), usegmt=True)

@@ -1,0 +1,224 @@
+"""``mlops-refs import`` and ``convert``: files of any format into a catalog folder, or into another format.
+
+Import reads every file, puts each file's tree under a top collection titled after the file, makes every
+value one the catalog's schema accepts (a value it refuses moves to ``extra`` with a report line), and writes
+the folder in the shape of ``data/``. Convert goes from reader to writer in memory. Both print the report as
+``file:line: field: message`` lines, can write it as JSON, and return 0 (all read), 1 (records skipped) or
+2 (a file could not be read at all; then nothing is written).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import MlopsRefsError
+from .model import Catalog, PartialDate, Resource
+from .readers.base import Report
+from .readers.builder import CatalogBuilder
+
+
+class ImportTargetError(MlopsRefsError):
+    """The import's target folder is not empty."""
+
+
+def read_all(paths: list[str], fmt: str | None) -> list[tuple[str, Catalog, Report]]:
+    """Every file read (MlopsRefsError, e.g. UnreadableFileError, for one that cannot be read at all)."""
+    from .api import read
+
+    out = []
+    for path in paths:
+        catalog, report = read(path, fmt)
+        out.append((path, catalog, report))
+    return out
+
+
+def merge(parts: list[tuple[str, Catalog, Report]]) -> Catalog:
+    """One catalog of several read files: each file's tree under a top collection titled after the file."""
+    builder = CatalogBuilder(Report("<merge>"), "Imported references")
+    for path, catalog, report in parts:
+        builder.report = Report(report.file, report.format)
+        top = builder.folder(os.path.basename(path))
+        ids: dict[str, str] = {}
+        for collection, _depth in catalog.walk():
+            parent = top if collection.parent_id is None else ids[collection.parent_id]
+            ids[collection.id] = builder.folder(
+                collection.title, parent, collection.kind, collection.summary, collection.url
+            )
+        for r in catalog.resources:
+            values = {f.name: getattr(r, f.name) for f in fields(r) if f.name not in ("id", "collection_ids")}
+            cids = [ids[c] for c in r.collection_ids] or [top]
+            rid = builder.add(values, None, cids[0], r.id)
+            for cid in cids[1:]:
+                builder.file_into(rid, cid)
+        report.lines.extend(builder.report.lines)  # key clashes between files
+    return builder.build()
+
+
+def conform(catalog: Catalog, report: Report) -> Catalog:
+    """The catalog with every value the schema or the loader's checks refuse moved to ``extra``, reported."""
+    from .validation import _detailed_validator, _fast_validator, isbn_is_valid, url_problem
+
+    seen: dict[str, set[str]] = {"doi": set(), "url": set(), "arxiv": set()}
+    out = []
+    for r in catalog.resources:
+        bad: dict[str, str] = {}
+        doc = {"resources": [_as_yaml(r)]}
+        if not _fast_validator()(doc):
+            for error in _detailed_validator().iter_errors(doc):
+                path = list(error.absolute_path)
+                if len(path) >= 3:
+                    hint = error.schema.get("x-hint") if isinstance(error.schema, dict) else None
+                    bad.setdefault(str(path[2]), hint or error.message)
+        if r.url and (why := url_problem(r.url)):
+            bad.setdefault("url", why)
+        if r.isbn and not isbn_is_valid(r.isbn):
+            bad.setdefault("isbn", "wrong check digit")
+        for name, normalise in (("doi", str.lower), ("url", lambda u: u.rstrip("/")), ("arxiv", str)):
+            value = getattr(r, name)
+            if value and name not in bad:
+                if normalise(value) in seen[name]:
+                    bad[name] = "already given by an earlier record"
+                else:
+                    seen[name].add(normalise(value))
+        if "arxiv" in bad and r.arxiv_class:  # the class means nothing without its id
+            bad.setdefault("arxiv_class", "goes with the arXiv id")
+        out.append(_move_to_extra(r, bad, report) if bad else r)
+    return Catalog.build(catalog.info, catalog.collections, out)
+
+
+def _move_to_extra(r: Resource, bad: dict[str, str], report: Report) -> Resource:
+    changes: dict[str, Any] = {}
+    extra = list(r.extra)
+    model_name = {"collections": "collection_ids"}
+    for name, why in bad.items():
+        attr = model_name.get(name, name)
+        if attr in ("id", "type", "title") or not hasattr(r, attr):
+            continue
+        value = getattr(r, attr)
+        text = value.iso() if isinstance(value, PartialDate) else value
+        if isinstance(value, tuple):
+            text = "; ".join(str(v) for v in value)
+        extra.append((name, str(text)))
+        changes[attr] = () if isinstance(value, tuple) else None
+        report.add(
+            None, name, f"{r.id}: {str(text)[:80]!r} is not valid here ({why}); kept in extra", "changed"
+        )
+    return replace(r, extra=tuple(extra), **changes)
+
+
+def _as_yaml(r: Resource) -> dict[str, Any]:
+    """A resource as the plain data its YAML mapping holds (what the schema checks)."""
+    out: dict[str, Any] = {}
+    for f in fields(r):
+        value = getattr(r, f.name)
+        if value is None or value == ():
+            continue
+        name = "collections" if f.name == "collection_ids" else f.name
+        if isinstance(value, PartialDate):
+            value = value.iso()
+        elif f.name in ("authors", "editors", "translators"):
+            value = [{k.name: getattr(p, k.name) for k in fields(p) if getattr(p, k.name)} for p in value]
+        elif f.name == "extra":
+            value = [{"name": n, "value": v} for n, v in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[name] = value
+    return out
+
+
+def check_folder(files: dict[str, str], into: str) -> None:
+    """Load the folder's files as ``validate`` would, before any is written (CatalogError if one fails)."""
+    from .catalog import catalog_from_documents
+    from .yamlio import read_yaml
+
+    docs, problems = [], []
+    for name, text in files.items():
+        doc, found = read_yaml(os.path.join(into, name), text)
+        docs.append(doc)
+        problems.extend(found)
+    catalog_from_documents(docs, problems)
+
+
+def print_report(reports: list[Report], json_path: str | None) -> None:
+    """Report lines on standard error; the whole report as JSON to ``json_path`` when given."""
+    for report in reports:
+        for loss in report.lines:
+            print(loss, file=sys.stderr)
+        print(
+            f"{report.file}: {report.format}: {report.read} record(s) read, {report.skipped} skipped, "
+            f"{len(report.lines)} report line(s)",
+            file=sys.stderr,
+        )
+    if json_path:
+        from .exporters import staged_files
+
+        text = json.dumps({"files": [r.to_json() for r in reports]}, indent=2, ensure_ascii=False) + "\n"
+        with staged_files() as staged:
+            staged.open(Path(json_path)).write(text)
+
+
+def _status(reports: list[Report]) -> int:
+    return max((r.exit_status for r in reports), default=0)
+
+
+def import_files(paths: list[str], fmt: str | None, into: str, report_json: str | None) -> int:
+    """Read files into a new catalog folder; the exit status (0 all read, 1 some skipped)."""
+    from .exporters import staged_files
+    from .readers.catalog_yaml import folder_files
+
+    target = Path(into)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ImportTargetError(f"{into}: not an empty folder; import into a new or empty one")
+    parts = read_all(paths, fmt)
+    reports = [report for _path, _catalog, report in parts]
+    checks = Report("<import>", "yaml")
+    catalog = conform(merge(parts), checks)
+    if checks.lines:
+        reports.append(checks)
+    files = folder_files(catalog)
+    check_folder(files, into)
+    with staged_files() as staged:
+        for name, text in files.items():
+            staged.open(target / name).write(text)
+    print_report(reports, report_json)
+    print(f"wrote {len(catalog)} resource(s) into {into}", file=sys.stderr)
+    return _status(reports)
+
+
+def convert(
+    source: str,
+    target: str,
+    fmt: str | None,
+    to: str | None,
+    report_json: str | None,
+    options: list[str] | None = None,
+) -> int:
+    """Read one file and write it in another format (``-`` for standard output); the exit status."""
+    import io
+
+    from .api import read
+    from .exporters import default_registry, dump, write
+
+    if to is None:
+        if target == "-":
+            raise MlopsRefsError("-t/--to is needed when the output is standard output")
+        to = os.path.splitext(target)[1] or target
+    from .cli import _parse_options
+
+    cls = default_registry.get_class(to)
+    exporter = cls(**_parse_options(cls, options or []))
+    catalog, report = read(sys.stdin.buffer if source == "-" else source, fmt)
+    if target == "-":
+        out: IO[str] = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
+        write(exporter, catalog, out)
+        out.flush()
+        out.detach()
+    else:
+        dump(exporter, catalog, target)
+    print_report([report], report_json)
+    return report.exit_status

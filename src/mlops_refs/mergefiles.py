@@ -1,0 +1,133 @@
+"""A merge applied to catalog files: touched resources rewritten in place, new ones in a file of their own.
+
+Every file is staged beside its target and renamed into place with the others, or none is; each text is
+checked against the schema before anything is renamed. Files the merge did not touch are not written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .bundled import YAML_SUFFIXES, catalog_files
+from .catalog import load_catalog
+from .catalogedit import edit, new_file_text, resource_spans
+from .errors import MlopsRefsError
+from .merge import MergeReport, MergeResult, empty_catalog, find_duplicates, merge
+from .model import Catalog
+from .validation import schema_problems
+from .yamlio import read_yaml
+
+NEW_FILE_COMMENT = "Resources and collections added by 'mlops-refs import' from: {sources}."
+
+
+def merge_into_folder(
+    folder: str | os.PathLike[str],
+    incoming: list[tuple[Catalog, str]],
+    dry_run: bool = False,
+    folder_tags: bool = False,
+) -> MergeReport:
+    """Merge each (catalog, format) into a catalog folder (created if absent); the report says what was done.
+
+    Touched resources are rewritten in their files; new collections and resources go to a new file
+    (``resources/imported-001.yaml``, or beside the other files; the next free number). ``dry_run``
+    writes nothing.
+    """
+    root = Path(folder)
+    if root.exists() and not root.is_dir():
+        raise MlopsRefsError(f"{root}: not a folder; import into a catalog folder")
+    files = _yaml_files(root)
+    existing = load_catalog(root) if files else empty_catalog()
+    result = merge(existing, incoming, folder_tags)
+    sources = ", ".join(dict.fromkeys(source for _, source in incoming)) or "nothing"
+    new_file = _new_file_path(root, bool(files))
+    writes = _changed_texts(files, result)
+    new_collections = [result.catalog.collection(cid) for cid in result.report.collections_added]
+    new_resources = [result.catalog.resource(rid) for rid in result.new]
+    if new_collections or new_resources:
+        comment = NEW_FILE_COMMENT.format(sources=sources)
+        writes[new_file] = new_file_text(new_collections, new_resources, comment)
+    result.report.files = [str(p) for p in writes]
+    if not dry_run:
+        write_texts(writes)
+    return result.report
+
+
+def dedupe_files(path: str | os.PathLike[str] | None, apply: bool = False) -> MergeResult:
+    """The duplicates inside a catalog (file or folder); with ``apply`` merged and the files rewritten."""
+    catalog = load_catalog(path, unique_identifiers=False)
+    result = find_duplicates(catalog)
+    if apply and (result.touched or result.removed):
+        writes = _changed_texts(catalog_files(path), result)
+        result.report.files = [str(p) for p in writes]
+        write_texts(writes)
+    return result
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    if not any(p.suffix in YAML_SUFFIXES for p in root.rglob("*")):
+        return []
+    return catalog_files(root)
+
+
+def _new_file_path(root: Path, has_files: bool) -> Path:
+    if not has_files:
+        return root / "catalog.yaml"
+    folder = root / "resources" if (root / "resources").is_dir() else root
+    n = 1
+    while (folder / f"imported-{n:03d}.yaml").exists():  # numbered so that files sort in import order
+        n += 1
+    return folder / f"imported-{n:03d}.yaml"
+
+
+def _changed_texts(files: Iterable[Path], result: MergeResult) -> dict[Path, str]:
+    """New text of each file holding a touched or removed resource."""
+    wanted = result.touched | result.removed
+    writes: dict[Path, str] = {}
+    if not wanted:
+        return writes
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        spans = resource_spans(str(file), text)
+        hits = wanted.intersection(spans)
+        if not hits:
+            continue
+        replace = {rid: result.catalog.resource(rid) for rid in hits if rid in result.touched}
+        writes[file] = edit(text, spans, replace, hits & result.removed)
+    return writes
+
+
+def write_texts(writes: dict[Path, str], check: bool = True) -> None:
+    """Check every text against the schema and every target, then replace all files together."""
+    from .files import cannot_write, check_target, staged_files
+
+    for path, text in writes.items():
+        check_target(path)
+        if not check:
+            continue
+        doc, problems = read_yaml(str(path), text)
+        problems = problems or (schema_problems(doc) if doc.data is not None else [])
+        if problems:
+            raise MlopsRefsError(
+                f"the merge would write an invalid catalog file, so nothing was written: {problems[0]}"
+            )
+    try:
+        with staged_files() as staged:
+            for path, text in writes.items():
+                staged.open(path).write(text)
+    except OSError as exc:
+        raise MlopsRefsError(cannot_write(", ".join(map(str, writes)), exc)) from None
+
+
+def write_json(path: Path, text: str) -> None:
+    """Write a report file atomically (standard output for ``-``; a pipe or device in place)."""
+    from .files import open_in_place, writes_in_place
+
+    if writes_in_place(path):
+        with open_in_place(path) as stream:
+            stream.write(text)
+        return
+    write_texts({path: text}, check=False)

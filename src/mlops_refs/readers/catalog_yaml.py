@@ -1,0 +1,270 @@
+"""The catalog's own YAML, both directions: the shape of ``data/`` written for people, and read back.
+
+The writer gives what a person would type: a ``catalog.yaml`` with the metadata and the collection tree,
+resource files with one mapping per resource, short persons on one line (``{family: X, given: Y}``), and
+strings quoted only where YAML needs it (dates, numbers, ``yes``, a leading ``-``, a ``: `` inside...).
+Quoted strings are YAML double-quoted with every character YAML may not hold as is escaped, so any text
+reads back equal. The reader is the catalog loader itself: the same schema and checks as ``data/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import fields
+from functools import cache
+from typing import IO, TYPE_CHECKING, Any, ClassVar
+
+from .base import NotThisFormatError, Report
+from .textio import decode
+
+if TYPE_CHECKING:  # the exporter is listed with the others: planning a cached export imports none of these
+    from ..model import Catalog, Collection, Person, Resource
+
+#: Resource fields in the order a person reads them, as ``data/`` lists them.
+RESOURCE_ORDER = (
+    "id",
+    "type",
+    "title",
+    "authors",
+    "editors",
+    "translators",
+    "issued",
+    "original_date",
+    "container",
+    "publisher",
+    "institution",
+    "volume",
+    "issue",
+    "pages",
+    "number",
+    "edition",
+    "series",
+    "chapter",
+    "place",
+    "doi",
+    "arxiv",
+    "arxiv_class",
+    "isbn",
+    "issn",
+    "pmid",
+    "pmcid",
+    "url",
+    "accessed",
+    "added",
+    "summary",
+    "abstract",
+    "tags",
+    "collection_ids",
+    "language",
+    "note",
+    "aliases",
+    "extra",
+)
+#: The model's field names that the YAML spells differently.
+YAML_NAMES = {"collection_ids": "collections"}
+LOST_FIELDS: frozenset[str] = frozenset()
+
+_STR_TAG = "tag:yaml.org,2002:str"
+# What YAML may not hold as is in a double-quoted scalar (and what would read back as something else).
+_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_FORBIDDEN = re.compile(r"[,\[\]{}?:]")  # PyYAML ends a plain scalar at these in [...] and {...}
+_NAMED_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    c = match.group()
+    if c in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[c]
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def quoted(text: str) -> str:
+    """A YAML double-quoted scalar that reads back as exactly ``text``.
+
+    >>> quoted('say "hi"\\n')
+    '"say \\\\"hi\\\\"\\\\n"'
+    """
+    return '"' + _ESCAPE.sub(_escape_char, text) + '"'
+
+
+def scalar(text: str, flow: bool = False) -> str:
+    """A string as YAML: plain when YAML reads it back as the same string, double-quoted otherwise.
+
+    >>> scalar("Hidden Technical Debt"), scalar("2015"), scalar("yes"), scalar("a: b")
+    ('Hidden Technical Debt', '"2015"', '"yes"', '"a: b"')
+    """
+    if (
+        not text
+        or text != text.strip()
+        or text[0] in _INDICATORS
+        or text.startswith("...")
+        or ": " in text
+        or " #" in text
+        or text.endswith(":")
+        or _ESCAPE.search(text)
+        or (flow and _FLOW_FORBIDDEN.search(text))
+        or _implicit_tag(text) != _STR_TAG
+    ):
+        return quoted(text)
+    return text
+
+
+@cache
+def _resolver() -> Any:
+    import yaml
+
+    return yaml.resolver.Resolver(), yaml.ScalarNode
+
+
+def _implicit_tag(text: str) -> str:
+    """The tag YAML gives a plain scalar: str, int, float, bool, null, timestamp..."""
+    resolver, node = _resolver()
+    return str(resolver.resolve(node, text, (True, False)))
+
+
+def _value(value: object, flow: bool = False) -> str:
+    if hasattr(value, "iso"):  # a PartialDate
+        return quoted(value.iso())  # type: ignore[attr-defined]
+    return scalar(str(value), flow)
+
+
+def person(p: Person) -> str:
+    """A person on one line: ``{family: Sculley, given: D.}``."""
+    parts = [f"{f.name}: {scalar(getattr(p, f.name), flow=True)}" for f in fields(p) if getattr(p, f.name)]
+    return "{" + ", ".join(parts) + "}"
+
+
+def resource_lines(r: Resource, indent: str = "  ") -> Iterator[str]:
+    """One resource as the lines of a YAML list item."""
+    lead = f"{indent}- "
+    pad = indent + "  "
+    for name in RESOURCE_ORDER:
+        value = getattr(r, name)
+        if value is None or value == ():
+            continue
+        key = YAML_NAMES.get(name, name)
+        head = f"{lead}{key}:"
+        lead = pad
+        if name in ("authors", "editors", "translators"):
+            yield head
+            yield from (f"{pad}  - {person(p)}" for p in value)
+        elif name in ("tags", "collection_ids", "aliases"):
+            yield f"{head} [{', '.join(scalar(v, flow=True) for v in value)}]"
+        elif name == "extra":
+            yield head
+            for field_name, text in value:
+                yield f"{pad}  - {{name: {scalar(field_name, True)}, value: {scalar(text, True)}}}"
+        else:
+            yield f"{head} {_value(value)}"
+
+
+def collection_lines(c: Collection, indent: str = "  ") -> Iterator[str]:
+    """One collection as the lines of a YAML list item."""
+    yield f"{indent}- id: {scalar(c.id)}"
+    yield f"{indent}  kind: {scalar(c.kind)}"
+    if c.parent_id is not None:
+        yield f"{indent}  parent: {scalar(c.parent_id)}"
+    yield f"{indent}  title: {scalar(c.title)}"
+    for name in ("summary", "url"):
+        if getattr(c, name):
+            yield f"{indent}  {name}: {scalar(getattr(c, name))}"
+
+
+def catalog_lines(catalog: Catalog, with_resources: bool = True) -> Iterator[str]:
+    """The metadata and collections (and, unless told otherwise, the resources) as YAML lines."""
+    info = catalog.info
+    yield "catalog:"
+    yield f"  title: {scalar(info.title)}"
+    for name in ("description", "version", "license", "updated", "homepage"):
+        value = getattr(info, name)
+        if value is not None:
+            yield f"  {name}: {_value(value)}"
+    if info.maintainers:
+        yield "  maintainers:"
+        yield from (f"    - {person(p)}" for p in info.maintainers)
+    if catalog.collections:
+        yield ""
+        yield "collections:"
+        for c in catalog.collections:
+            yield from collection_lines(c)
+    if with_resources and catalog.resources:
+        yield ""
+        yield from resources_lines(catalog.resources)
+
+
+def resources_lines(resources: tuple[Resource, ...] | list[Resource]) -> Iterator[str]:
+    """A ``resources:`` list, a blank line between resources."""
+    yield "resources:"
+    for i, r in enumerate(resources):
+        if i:
+            yield ""
+        yield from resource_lines(r)
+
+
+def folder_files(catalog: Catalog) -> dict[str, str]:
+    """The catalog as a folder like ``data/``: relative path -> text.
+
+    Resources go to ``resources/NNN-ROOT.yaml``, one file per run of resources whose first collection is
+    under the same root, numbered so that loading the folder (files in name order) keeps the catalog's order.
+    """
+    files = {"catalog.yaml": "\n".join(catalog_lines(catalog, with_resources=False)) + "\n"}
+    runs: list[tuple[str, list[Resource]]] = []
+    for r in catalog.resources:
+        root = "no-collection"
+        if r.collection_ids:
+            root = catalog.path(catalog.collection(r.collection_ids[0]))[0].id
+        if runs and runs[-1][0] == root:
+            runs[-1][1].append(r)
+        else:
+            runs.append((root, [r]))
+    width = max(3, len(str(len(runs))))
+    for n, (root, members) in enumerate(runs, 1):
+        files[f"resources/{n:0{width}d}-{root}.yaml"] = "\n".join(resources_lines(members)) + "\n"
+    return files
+
+
+class CatalogYamlExporter:
+    """The whole catalog as one YAML file in the catalog's own shape (``mlops-refs validate`` reads it)."""
+
+    name: ClassVar[str] = "yaml"
+    aliases: ClassVar[tuple[str, ...]] = ("catalog", "yml")
+    extension: ClassVar[str] = ".yaml"
+    media_type: ClassVar[str] = "application/yaml"
+    description: ClassVar[str] = "The catalog's own YAML, as in data/: readable, and read back as it was."
+    default_filename: ClassVar[str] = "mlops-refs.yaml"
+
+    def write(self, catalog: Catalog, stream: IO[str]) -> None:
+        """Write the catalog as one YAML document."""
+        from ..exporters import write_lines
+
+        write_lines(stream, catalog_lines(catalog))
+
+
+class CatalogYamlReader:
+    """A catalog YAML file, checked by the same schema and rules as ``data/``."""
+
+    name: ClassVar[str] = "yaml"
+    aliases: ClassVar[tuple[str, ...]] = ("catalog", "yml")
+    extensions: ClassVar[tuple[str, ...]] = (".yaml", ".yml")
+
+    def sniff(self, head: str) -> bool:
+        """True when the file has a top-level catalog:, collections: or resources: key."""
+        return re.search(r"^(catalog|collections|resources):", head, re.MULTILINE) is not None
+
+    def read(self, data: bytes, report: Report) -> Catalog:
+        """The catalog in one YAML file; CatalogError lists every problem, as ``validate`` does."""
+        from ..catalog import catalog_from_documents
+        from ..errors import Problem
+        from ..yamlio import read_yaml
+
+        doc, problems = read_yaml(report.file, decode(data, report))
+        if not problems and not isinstance(doc.data, dict):
+            raise NotThisFormatError(
+                f"{report.file}: not a catalog file (no catalog:, collections: or resources:)"
+            )
+        catalog = catalog_from_documents([] if problems else [doc], problems or list[Problem]())
+        report.read = len(catalog.resources)
+        return catalog

@@ -1,0 +1,70 @@
+"""The catalog's own YAML writer: what load_catalog reads back equal, in the shape a person writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mlops_refs import load_catalog
+from mlops_refs.exporters import dumps
+from mlops_refs.readers.catalog_yaml import CatalogYamlExporter, folder_files, scalar
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def write_folder(catalog, folder: Path) -> None:
+    for name, text in folder_files(catalog).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("catalog_name", ["bundled_catalog", "evil_catalog", "good_catalog"])
+def test_a_catalog_written_as_a_folder_loads_back_equal(
+    catalog_name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    catalog = request.getfixturevalue(catalog_name)
+    write_folder(catalog, tmp_path)
+    assert load_catalog(tmp_path) == catalog
+    (tmp_path / "one.yaml").write_text(dumps(CatalogYamlExporter(), catalog), encoding="utf-8")
+    assert load_catalog(tmp_path / "one.yaml") == catalog
+
+
+def test_the_folder_has_the_shape_of_data(bundled_catalog) -> None:
+    files = folder_files(bundled_catalog)
+    assert sorted(files) == ["catalog.yaml", "resources/001-mlep.yaml"]
+    text = files["resources/001-mlep.yaml"]
+    assert "      - {family: Sculley, given: D.}\n" in text
+    assert '    issued: "2015"\n' in text
+    assert "    title: Hidden Technical Debt in Machine Learning Systems\n" in text
+    assert files["catalog.yaml"].startswith("catalog:\n  title: MLOps course references\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain words", "plain words"),
+        ("2015", '"2015"'),
+        ("no", '"no"'),
+        ("null", '"null"'),
+        ("1.5", '"1.5"'),
+        ("2020-01-02", '"2020-01-02"'),
+        ("- item", '"- item"'),
+        ("key: value", '"key: value"'),
+        ("a #comment", '"a #comment"'),
+        ("line\nbreak", '"line\\nbreak"'),
+        (" padded", '" padded"'),
+        ("", '""'),
+    ],
+)
+def test_strings_are_quoted_only_when_yaml_needs_it(text: str, expected: str) -> None:
+    assert scalar(text) == expected
+
+
+@given(st.text())
+def test_any_string_reads_back_equal(text: str) -> None:
+    assert yaml.safe_load(f"k: {scalar(text)}\n") == {"k": text}
+    assert yaml.safe_load(f"k: [{scalar(text, flow=True)}]\n") == {"k": [text]}
