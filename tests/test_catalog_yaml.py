@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlops_refs import load_catalog
+from mlops_refs.catalogedit import resource_yaml
 from mlops_refs.exporters import dumps
-from mlops_refs.readers.catalog_yaml import CatalogYamlExporter, folder_files, scalar
+from mlops_refs.readers.catalog_yaml import CatalogYamlExporter, folder_files, resource_lines, scalar
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -39,7 +41,7 @@ def test_the_folder_has_the_shape_of_data(bundled_catalog) -> None:
     text = files["resources/001-mlep.yaml"]
     assert "      - {family: Sculley, given: D.}\n" in text
     assert '    issued: "2015"\n' in text
-    assert "    title: Hidden Technical Debt in Machine Learning Systems\n" in text
+    assert '    title: "Hidden Technical Debt in Machine Learning Systems"\n' in text  # quoted, as in data/
     assert files["catalog.yaml"].startswith("catalog:\n  title: MLOps course references\n")
 
 
@@ -68,3 +70,24 @@ def test_strings_are_quoted_only_when_yaml_needs_it(text: str, expected: str) ->
 def test_any_string_reads_back_equal(text: str) -> None:
     assert yaml.safe_load(f"k: {scalar(text)}\n") == {"k": text}
     assert yaml.safe_load(f"k: [{scalar(text, flow=True)}]\n") == {"k": [text]}
+
+
+@pytest.mark.parametrize("catalog_name", ["bundled_catalog", "evil_catalog", "good_catalog"])
+def test_the_writer_and_the_in_place_editor_render_a_resource_alike(
+    catalog_name: str, request: pytest.FixtureRequest
+) -> None:
+    catalog = request.getfixturevalue(catalog_name)
+    for r in catalog.resources:
+        assert "\n".join(resource_lines(r)) == f"  - {resource_yaml(r)}"
+
+
+def test_extra_is_one_list_of_name_and_value(good_catalog) -> None:
+    r = replace(good_catalog.resources[0], extra=(("owner", "me"), ("file", "a: b.pdf"), ("owner", "you")))
+    text = "\n".join(resource_lines(r))
+    assert '    extra:\n      - {name: owner, value: me}\n      - {name: file, value: "a: b.pdf"}\n' in text
+    assert f"  - {resource_yaml(r)}" == text
+    assert yaml.safe_load(text)[0]["extra"] == [
+        {"name": "owner", "value": "me"},
+        {"name": "file", "value": "a: b.pdf"},
+        {"name": "owner", "value": "you"},
+    ]

@@ -53,7 +53,7 @@ def test_exit_1_with_report_lines_and_json_when_a_record_is_skipped(tmp_path: Pa
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["files"][0]["skipped"] == 1
     assert data["files"][0]["lines"][0]["kind"] == "skipped"
-    assert "    title: Two\n" in (tmp_path / "out.yaml").read_text(encoding="utf-8")
+    assert '    title: "Two"\n' in (tmp_path / "out.yaml").read_text(encoding="utf-8")
 
 
 def test_exit_2_for_an_unreadable_file_and_nothing_written(tmp_path: Path, capsys) -> None:

@@ -101,6 +101,16 @@ def test_a_near_duplicate_gains_memberships_tags_identifiers_and_missing_fields(
     assert result.touched == {"sculley2015hidden"}
 
 
+def test_a_type_the_source_format_writes_alike_is_no_conflict() -> None:
+    mine = lib([], [res("docs", "https://example.org/docs", type="documentation")])
+    as_rdf = lib([], [res("docs", "https://example.org/docs", type="webpage")])  # Zotero: both "webpage"
+    as_bib = lib([], [res("docs", "https://example.org/docs", type="software")])  # biblatex tells these apart
+    result = merge(mine, [(as_rdf, "zotero-rdf"), (as_bib, "biblatex")])
+    assert [(c["field"], c["source"], c["new"]) for c in result.report.conflicts] == [
+        ("type", "biblatex", "software")
+    ]
+
+
 def test_the_richer_source_wins_a_conflict_and_the_conflict_is_reported() -> None:
     bookmarks = lib([], [res("hidden", "https://example.org/p", title="Hidden debt | Example")])
     rdf = lib(

@@ -229,3 +229,11 @@ def test_the_new_fields_survive_a_write_and_a_read() -> None:
     catalog = Catalog.build(CatalogInfo(), [Collection(id="f", title="F", kind="folder")], [rich])
     (back,) = round_trip(ZoteroRdfExporter(), ZoteroRdfReader(), catalog).resources
     assert kept(back, frozenset()) == kept(rich, frozenset())
+
+
+def test_a_doi_kept_as_a_doi_org_link_is_read_as_the_bare_doi() -> None:
+    path = corpus("zotero-rdf") / "NLP-for-TA_My-Library_collections-autotags.rdf"
+    catalog, _ = read(ZoteroRdfReader(), path.read_bytes(), path.name)
+    (article,) = [r for r in catalog.resources if r.url and r.url.endswith("/doi/abs/10.1111/poms.12653")]
+    assert article.doi == "10.1111/poms.12653"
+    assert all(r.doi is None or r.doi.startswith("10.") for r in catalog.resources)

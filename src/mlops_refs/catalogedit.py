@@ -16,57 +16,11 @@ from typing import Any
 import yaml
 
 from .errors import MlopsRefsError
-from .model import Collection, PartialDate, Person, Resource
+from .model import Collection, Resource
+from .readers.catalog_yaml import collection_mapping, resource_mapping
 from .yamlio import read_yaml
 
-#: The order fields are written in, as in ``data/resources/*.yaml``; new model fields after their kin.
-FIELD_ORDER = (
-    "id",
-    "type",
-    "title",
-    "authors",
-    "editors",
-    "translators",
-    "issued",
-    "original_date",
-    "container",
-    "publisher",
-    "institution",
-    "volume",
-    "issue",
-    "pages",
-    "number",
-    "edition",
-    "series",
-    "chapter",
-    "place",
-    "doi",
-    "arxiv",
-    "arxiv_class",
-    "isbn",
-    "issn",
-    "pmid",
-    "pmcid",
-    "url",
-    "accessed",
-    "added",
-    "summary",
-    "abstract",
-    "tags",
-    "collection_ids",
-    "language",
-    "note",
-    "aliases",
-    "extra",
-)
-_YAML_NAMES = {"collection_ids": "collections"}
-_PLAIN_FIELDS = frozenset(("id", "type", "url", "arxiv_class", "language"))
-_PERSON_PARTS = ("family", "given", "particle", "suffix", "literal")
-_PLAIN = re.compile(r"[^\W\d_][\w .'()/+-]*")
-_PLAIN_URL = re.compile(r"https?://[^\s\"'#,\[\]{}]*[^\s\"'#,\[\]{}:]")
-_RESERVED = frozenset(("null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"))
 _EMPTIED_LIST = re.compile(r"^resources:(?=[ \t]*(?:#.*)?$)", re.MULTILINE)
-_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -80,54 +34,11 @@ class Span:
     flow: bool  # the resources list is a flow sequence: write the mapping in flow style
 
 
-def quote(text: str) -> str:
-    """A double-quoted YAML scalar of any text (JSON escapes, plus those YAML needs beyond JSON)."""
-    dumped = json.dumps(text, ensure_ascii=False)
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
-
-
-def scalar(text: str, plain: bool = False) -> str:
-    """A scalar written plain when ``plain`` and YAML reads it back as the same string, else quoted."""
-    safe = bool(text) and text.lower() not in _RESERVED and text == text.strip()
-    if plain and safe and (_PLAIN_URL.fullmatch(text) or (_PLAIN.fullmatch(text) and ": " not in text)):
-        return text
-    return quote(text)
-
-
-def _flow_value(text: str) -> str:
-    """A string inside a flow collection (tags, collection ids, name parts)."""
-    safe = text.lower() not in _RESERVED and text == text.strip() and not any(c in text for c in ",[]{}#:")
-    return text if safe and _PLAIN.fullmatch(text) else quote(text)
-
-
-def _person(p: Person) -> str:
-    parts = [(name, getattr(p, name)) for name in _PERSON_PARTS if getattr(p, name) is not None]
-    return "{" + ", ".join(f"{name}: {_flow_value(value)}" for name, value in parts) + "}"
-
-
-def _value_lines(name: str, value: Any) -> list[str]:
-    key = _YAML_NAMES.get(name, name)
-    if isinstance(value, PartialDate):
-        return [f"{key}: {quote(value.iso())}"]
-    if name in ("authors", "editors", "translators"):
-        return [f"{key}:", *(f"  - {_person(p)}" for p in value)]
-    if name == "extra":
-        return [f"{key}:", *(f"  - [{quote(k)}, {quote(v)}]" for k, v in value)]
-    if isinstance(value, tuple):
-        return [f"{key}: [{', '.join(_flow_value(v) for v in value)}]"]
-    return [f"{key}: {scalar(str(value), plain=name in _PLAIN_FIELDS)}"]
-
-
 def resource_yaml(resource: Resource, indent: int = 4) -> str:
     """One resource as block YAML in the style of ``data/``: first line bare, the others indented."""
-    lines: list[str] = []
-    for name in FIELD_ORDER:
-        value = getattr(resource, name)
-        if value is None or (value == () and name != "collection_ids"):
-            continue
-        lines.extend(_value_lines(name, value))
+    first, *rest = resource_mapping(resource)
     pad = " " * indent
-    return "\n".join([lines[0], *(pad + line for line in lines[1:])])
+    return "\n".join([first, *(pad + line for line in rest)])
 
 
 def resource_data(resource: Resource) -> dict[str, Any]:
@@ -137,15 +48,9 @@ def resource_data(resource: Resource) -> dict[str, Any]:
 
 def collection_yaml(c: Collection, indent: int = 4) -> str:
     """One collection as block YAML in the style of ``data/catalog.yaml``."""
-    lines = [f"id: {scalar(c.id, plain=True)}", f"kind: {c.kind}"]
-    if c.parent_id is not None:
-        lines.append(f"parent: {scalar(c.parent_id, plain=True)}")
-    lines.append(f"title: {quote(c.title)}")
-    for name in ("summary", "url"):
-        if getattr(c, name) is not None:
-            lines.append(f"{name}: {scalar(getattr(c, name), plain=name == 'url')}")
+    first, *rest = collection_mapping(c)
     pad = " " * indent
-    return "\n".join([lines[0], *(pad + line for line in lines[1:])])
+    return "\n".join([first, *(pad + line for line in rest)])
 
 
 def new_file_text(collections: list[Collection], resources: list[Resource], comment: str) -> str:

@@ -87,15 +87,33 @@ def _add_import_commands(sub: Any) -> None:
     report_help = "also write the report as JSON to this file"
     imp = sub.add_parser(
         "import",
-        help="read bibliographies, bookmarks or outlines into a new catalog folder",
-        description="Read each FILE (any format, detected or named with -f) into a new catalog folder DIR: "
-        "catalog.yaml + resources/*.yaml, each file's tree under a collection titled after the file. "
-        "Exit 0: every record read; 1: some skipped; 2: a file could not be read (nothing written).",
+        help="read bibliographies, bookmarks or outlines into a catalog folder, merging duplicates",
+        description="Read each FILE (any format, detected or named with -f) into the catalog folder DIR. "
+        "A new or empty DIR gets catalog.yaml + resources/*.yaml, each file's tree under a collection titled "
+        "after the file. An existing catalog folder gets the files merged: a record that is a resource "
+        "already (same DOI, arXiv id, ISBN, PMID, URL up to http/https, www., trailing slash and tracking "
+        "parameters, or a citation key the resource is known by) adds its folders, tags, identifiers and "
+        "missing fields to it; on a field both have, the richer source wins (the catalog > Zotero RDF > "
+        "CSL-JSON > BibLaTeX > RIS > BibTeX > bookmarks/OPML) and the conflict is reported; existing ids "
+        "never change and the record's key becomes an alias. Only the touched resources are rewritten, new "
+        "ones go to imported-NNN.yaml. Exit 0: every record read and merged; 1: some skipped, or left out "
+        "of the merge because their identifiers match two resources; 2: a file could not be read (nothing "
+        "written).",
     )
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("-f", "--format", help=fmt_help)
-    imp.add_argument("--into", required=True, metavar="DIR", help="a new or empty folder")
-    imp.add_argument("--report", metavar="FILE.json", help=report_help)
+    imp.add_argument("--into", required=True, metavar="DIR", help="a catalog folder, or a new or empty one")
+    imp.add_argument("--dry-run", action="store_true", help="print what would change and write nothing")
+    imp.add_argument(
+        "--tags-from-folders",
+        action="store_true",
+        help="also tag each record with its folder paths (Cars/Restoration)",
+    )
+    imp.add_argument(
+        "--report",
+        metavar="FILE.json",
+        help="also write the report as JSON: reader lines, every merge, alias, conflict, candidate pair",
+    )
     conv = sub.add_parser(
         "convert",
         help="convert a file from any format to any other, in memory",
@@ -128,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "import":
             from .importing import import_files
 
-            return import_files(args.files, args.format, args.into, args.report)
+            return import_files(
+                args.files, args.format, args.into, args.report, args.dry_run, args.tags_from_folders
+            )
         if args.command == "convert":
             from .importing import convert
 

@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
 def report_lines(report: MergeReport) -> list[str]:
     """The report for people, one line per decision."""
     lines = [f"merge: {m['record']} into {m['resource']} on {', '.join(m['on'])}" for m in report.merges]
+    lines += [f"alias: {a['alias']} is {a['resource']}" for a in report.aliases]
+    lines += [f"renamed: {r['record']} added as {r['id']} (the key was taken)" for r in report.renamed]
     for t in report.two_way:
         where = "; ".join(f"{m['resource']} on {', '.join(m['on'])}" for m in t["matches"])
         lines.append(f"two-way: {t['record']} left apart, {t['reason']}: {where}")

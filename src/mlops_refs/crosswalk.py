@@ -107,6 +107,28 @@ def format_type(resource_type: str, fmt: Format) -> str:
     return str(getattr(TYPES[resource_type], fmt))
 
 
+#: The crosswalk column of each registered format that names types.
+COLUMN_OF: dict[str, Format] = {
+    "bibtex": "bibtex",
+    "biblatex": "biblatex",
+    "csl-json": "csl",
+    "ris": "ris",
+    "zotero-rdf": "zotero",
+}
+
+
+def same_in_format(type_a: str, type_b: str, format_name: str) -> bool:
+    """True when a registered format writes both of our types alike, so it cannot tell them apart.
+
+    >>> same_in_format("documentation", "webpage", "ris"), same_in_format("video", "webpage", "ris")
+    (True, False)
+    """
+    column = COLUMN_OF.get(format_name)
+    if column is None or type_a not in TYPES or type_b not in TYPES:
+        return False
+    return format_type(type_a, column).lower() == format_type(type_b, column).lower()
+
+
 def catalog_type(fmt: Format, their_type: str) -> str | None:
     """Our type for a format's type (case-insensitive), the most general on ties; None when unknown.
 

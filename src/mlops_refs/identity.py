@@ -65,16 +65,26 @@ TRACKING_PARAMETERS = frozenset(
 )
 
 
+def bare_doi(text: str | None) -> str | None:
+    """The bare DOI of any common form (``doi:``, a doi.org link), as written; None when it is not one.
+
+    >>> bare_doi("https://doi.org/10.1145/3533378"), bare_doi("see the paper")
+    ('10.1145/3533378', None)
+    """
+    if not text:
+        return None
+    bare = _DOI_PREFIX.sub("", text.strip(), count=1)
+    return bare if _DOI.fullmatch(bare) else None
+
+
 def doi_key(text: str | None) -> str | None:
     """``doi:`` + the lower-case bare DOI of any common form, or None (arXiv's own DOIs give an arXiv key).
 
     >>> doi_key("https://dx.doi.org/10.1145/3533378"), doi_key("doi:10.1145/ABC")
     ('doi:10.1145/3533378', 'doi:10.1145/abc')
     """
-    if not text:
-        return None
-    bare = _DOI_PREFIX.sub("", unquote(text.strip()), count=1)
-    if not _DOI.fullmatch(bare):
+    bare = bare_doi(unquote(text)) if text else None
+    if bare is None:
         return None
     if arxiv := _ARXIV_DOI.fullmatch(bare):
         return arxiv_key(arxiv.group(1))

@@ -1,8 +1,10 @@
 """``mlops-refs import`` and ``convert``: files of any format into a catalog folder, or into another format.
 
-Import reads every file, puts each file's tree under a top collection titled after the file, makes every
-value one the catalog's schema accepts (a value it refuses moves to ``extra`` with a report line), and writes
-the folder in the shape of ``data/``. Convert goes from reader to writer in memory. Both print the report as
+Import reads every file and makes every value one the catalog's schema accepts (a value it refuses moves to
+``extra`` with a report line). Into a new or empty folder, each file's tree goes under a top collection titled
+after the file, and the folder is written in the shape of ``data/``. Into an existing catalog folder, the
+files are merged (``mergefiles.merge_into_folder``): only the touched resources are rewritten, new ones go to
+a file of their own. Convert goes from reader to writer in memory. Both print the report as
 ``file:line: field: message`` lines, can write it as JSON, and return 0 (all read), 1 (records skipped) or
 2 (a file could not be read at all; then nothing is written).
 """
@@ -23,7 +25,7 @@ from .readers.builder import CatalogBuilder
 
 
 class ImportTargetError(MlopsRefsError):
-    """The import's target folder is not empty."""
+    """The import's target is neither a new or empty folder nor a catalog folder."""
 
 
 def read_all(paths: list[str], fmt: str | None) -> list[tuple[str, Catalog, Report]]:
@@ -59,8 +61,11 @@ def merge(parts: list[tuple[str, Catalog, Report]]) -> Catalog:
     return builder.build()
 
 
-def conform(catalog: Catalog, report: Report) -> Catalog:
-    """The catalog with every value the schema or the loader's checks refuse moved to ``extra``, reported."""
+def conform(catalog: Catalog, report: Report, unique: bool = True) -> Catalog:
+    """The catalog with every value the schema or the loader's checks refuse moved to ``extra``, reported.
+
+    ``unique`` also moves a DOI, URL or arXiv id an earlier record gave (a merge matches them instead).
+    """
     from .validation import _detailed_validator, _fast_validator, isbn_is_valid, url_problem
 
     seen: dict[str, set[str]] = {"doi": set(), "url": set(), "arxiv": set()}
@@ -80,7 +85,7 @@ def conform(catalog: Catalog, report: Report) -> Catalog:
             bad.setdefault("isbn", "wrong check digit")
         for name, normalise in (("doi", str.lower), ("url", lambda u: u.rstrip("/")), ("arxiv", str)):
             value = getattr(r, name)
-            if value and name not in bad:
+            if unique and value and name not in bad:
                 if normalise(value) in seen[name]:
                     bad[name] = "already given by an earlier record"
                 else:
@@ -144,8 +149,8 @@ def check_folder(files: dict[str, str], into: str) -> None:
     catalog_from_documents(docs, problems)
 
 
-def print_report(reports: list[Report], json_path: str | None) -> None:
-    """Report lines on standard error; the whole report as JSON to ``json_path`` when given."""
+def print_report(reports: list[Report], json_path: str | None, more: dict[str, Any] | None = None) -> None:
+    """Report lines on standard error; the whole report (and ``more``) as JSON to ``json_path`` when given."""
     for report in reports:
         for loss in report.lines:
             print(loss, file=sys.stderr)
@@ -155,26 +160,55 @@ def print_report(reports: list[Report], json_path: str | None) -> None:
             file=sys.stderr,
         )
     if json_path:
-        from .exporters import staged_files
+        from .mergefiles import write_json
 
-        text = json.dumps({"files": [r.to_json() for r in reports]}, indent=2, ensure_ascii=False) + "\n"
-        with staged_files() as staged:
-            staged.open(Path(json_path)).write(text)
+        data = {"files": [r.to_json() for r in reports], **(more or {})}
+        write_json(Path(json_path), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _status(reports: list[Report]) -> int:
     return max((r.exit_status for r in reports), default=0)
 
 
-def import_files(paths: list[str], fmt: str | None, into: str, report_json: str | None) -> int:
-    """Read files into a new catalog folder; the exit status (0 all read, 1 some skipped)."""
+def import_files(
+    paths: list[str],
+    fmt: str | None,
+    into: str,
+    report_json: str | None,
+    dry_run: bool = False,
+    folder_tags: bool = False,
+) -> int:
+    """Read files into a new catalog folder, or merge them into an existing one; the exit status.
+
+    0: every record read and merged; 1: some skipped, or left out of the merge (two-way); 2 is raised as
+    an error before anything is written. ``dry_run`` prints what would change and writes nothing.
+    """
     from .exporters import staged_files
+    from .mergefiles import yaml_files
     from .readers.catalog_yaml import folder_files
 
     target = Path(into)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ImportTargetError(f"{into}: not an empty folder; import into a new or empty one")
+    if target.exists() and not target.is_dir():
+        raise ImportTargetError(f"{into}: not a folder; import into a catalog folder or a new one")
+    existing = target.is_dir() and any(target.iterdir())
+    if existing and not yaml_files(target):
+        raise ImportTargetError(
+            f"{into}: not an empty folder and no catalog in it; import into a catalog folder or a new one"
+        )
+    if report_json is not None:
+        from .files import check_target, writes_in_place
+
+        if not writes_in_place(report_json):
+            check_target(
+                Path(report_json)
+            )  # a report that cannot be written stops the import before it writes
     parts = read_all(paths, fmt)
+    if existing:
+        return _merge_files(parts, target, report_json, dry_run, folder_tags)
+    if folder_tags:
+        from .merge import with_folder_tags
+
+        parts = [(path, with_folder_tags(catalog), report) for path, catalog, report in parts]
     reports = [report for _path, _catalog, report in parts]
     checks = Report("<import>", "yaml")
     catalog = conform(merge(parts), checks)
@@ -182,12 +216,42 @@ def import_files(paths: list[str], fmt: str | None, into: str, report_json: str 
         reports.append(checks)
     files = folder_files(catalog)
     check_folder(files, into)
+    if dry_run:
+        print_report(reports, report_json)
+        for name in files:
+            print(f"would write {target / name}")
+        print(f"would write {len(catalog)} resource(s) into {into} (dry run: nothing written)")
+        return _status(reports)
     with staged_files() as staged:
         for name, text in files.items():
             staged.open(target / name).write(text)
     print_report(reports, report_json)
     print(f"wrote {len(catalog)} resource(s) into {into}", file=sys.stderr)
     return _status(reports)
+
+
+def _merge_files(
+    parts: list[tuple[str, Catalog, Report]], target: Path, report_json: str | None, dry_run: bool, tags: bool
+) -> int:
+    """Merge the read files into the catalog folder ``target``; the exit status."""
+    from .cli_dedupe import report_lines
+    from .mergefiles import merge_into_folder
+
+    reports = [report for _path, _catalog, report in parts]
+    checks = Report("<import>", "yaml")
+    incoming = [(conform(catalog, checks, unique=False), r.format) for _p, catalog, r in parts]
+    if checks.lines:
+        reports.append(checks)
+    merged = merge_into_folder(target, incoming, dry_run=dry_run, folder_tags=tags)
+    print_report(reports, report_json, {"merge": merged.to_json()})
+    for line in report_lines(merged):
+        print(line)
+    verb = "would write" if dry_run else "wrote"
+    for file in merged.files:
+        print(f"{verb} {file}")
+    done = " (dry run: nothing written)" if dry_run else ""
+    print(f"{merged.summary()}{done}")
+    return max(_status(reports), 1 if merged.two_way else 0)
 
 
 def convert(

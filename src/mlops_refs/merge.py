@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from .crosswalk import same_in_format
 from .identity import (
     arxiv_key,
     doi_key,
@@ -31,9 +32,11 @@ from .identity import (
 )
 from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
 
-#: How rich each source is: on a conflicting field the richer one wins. The catalog's own YAML is richest.
+#: How rich each source is: on a conflicting field the richer one wins. The catalog's own YAML is richest
+#: (``catalog``, or ``yaml`` as its reader is named).
 SOURCE_RANK: dict[str, int] = {
     "catalog": 6,
+    "yaml": 6,
     "zotero-rdf": 5,
     "csl-json": 4,
     "biblatex": 3,
@@ -44,7 +47,7 @@ SOURCE_RANK: dict[str, int] = {
 }
 
 #: Formats whose records carry a citation key a person chose; other readers make keys up.
-KEYED_SOURCES = frozenset(("catalog", "biblatex", "bibtex", "csl-json", "ris"))
+KEYED_SOURCES = frozenset(("catalog", "yaml", "biblatex", "bibtex", "csl-json", "ris"))
 
 #: Browser roots are matched by role, whatever their localized titles ("Bookmarks bar", "Symbolleiste").
 ROLE_KINDS = frozenset(("toolbar", "menu", "unfiled", "mobile"))
@@ -296,6 +299,8 @@ class Merger:
                 continue
             if name in lost:  # the format cannot carry it: its value is the reader's fallback, not news
                 continue
+            if name == "type" and same_in_format(mine, theirs, source):  # the format writes both alike
+                continue
             same = _SAME.get(name)
             if same is not None and same(mine) is not None and same(mine) == same(theirs):
                 continue
@@ -417,6 +422,17 @@ def path_tags(catalog: Catalog) -> dict[str, str]:
     return tags
 
 
+def with_folder_tags(catalog: Catalog) -> Catalog:
+    """The catalog with each resource also tagged with the paths of its folders (``path_tags``)."""
+    paths = path_tags(catalog)
+    out = []
+    for r in catalog.resources:
+        folded = {t.casefold() for t in r.tags}
+        tags = [p for c in r.collection_ids if (p := paths.get(c)) and p.casefold() not in folded]
+        out.append(replace(r, tags=(*r.tags, *_casefold_unique(tags))) if tags else r)
+    return Catalog.build(catalog.info, catalog.collections, out)
+
+
 def _parents_first(collections: Iterable[Collection]) -> list[Collection]:
     """Collections ordered so each parent comes before its children (catalog order otherwise)."""
     items = list(collections)
@@ -478,15 +494,15 @@ def merge(
     """Merge each (catalog, source format) into ``existing``, in order; nothing of ``existing`` is renamed."""
     merger = Merger(existing)
     for catalog, source in incoming:
+        if folder_tags:
+            catalog = with_folder_tags(catalog)
         mapping = merger.map_collections(catalog, source)
-        paths = path_tags(catalog) if folder_tags else {}
         for record in catalog.resources:
-            tags = [paths[c] for c in record.collection_ids if c in paths]
             mapped = tuple(
                 dict.fromkeys(m for c in record.collection_ids if (m := mapping.get(c)) is not None)
             )
-            if mapped != record.collection_ids or tags:
-                record = replace(record, collection_ids=mapped, tags=(*record.tags, *tags))
+            if mapped != record.collection_ids:
+                record = replace(record, collection_ids=mapped)
             merger.add(record, source)
     touched = set(merger.touched)
     merger.report.candidates = merger.candidates(only=touched | set(merger.new))

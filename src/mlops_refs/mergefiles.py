@@ -37,7 +37,7 @@ def merge_into_folder(
     root = Path(folder)
     if root.exists() and not root.is_dir():
         raise MlopsRefsError(f"{root}: not a folder; import into a catalog folder")
-    files = _yaml_files(root)
+    files = yaml_files(root)
     existing = load_catalog(root) if files else empty_catalog()
     result = merge(existing, incoming, folder_tags)
     sources = ", ".join(dict.fromkeys(source for _, source in incoming)) or "nothing"
@@ -49,9 +49,30 @@ def merge_into_folder(
         comment = NEW_FILE_COMMENT.format(sources=sources)
         writes[new_file] = new_file_text(new_collections, new_resources, comment)
     result.report.files = [str(p) for p in writes]
+    if writes:
+        check_catalog_after(files, writes)
     if not dry_run:
         write_texts(writes)
     return result.report
+
+
+def check_catalog_after(files: list[Path], writes: dict[Path, str]) -> None:
+    """The catalog as ``writes`` leave it passes every check of ``validate`` (else nothing is written)."""
+    from .catalog import catalog_from_documents
+    from .errors import CatalogError
+
+    docs, problems = [], []
+    for path in dict.fromkeys([*files, *writes]):
+        text = writes[path] if path in writes else path.read_text(encoding="utf-8")
+        doc, found = read_yaml(str(path), text)
+        docs.append(doc)
+        problems.extend(found)
+    try:
+        catalog_from_documents(docs, problems)
+    except CatalogError as exc:
+        raise MlopsRefsError(
+            f"the merge would write an invalid catalog file, so nothing was written: {exc.problems[0]}"
+        ) from None
 
 
 def dedupe_files(path: str | os.PathLike[str] | None, apply: bool = False) -> MergeResult:
@@ -65,7 +86,8 @@ def dedupe_files(path: str | os.PathLike[str] | None, apply: bool = False) -> Me
     return result
 
 
-def _yaml_files(root: Path) -> list[Path]:
+def yaml_files(root: Path) -> list[Path]:
+    """The catalog files of a folder (none when it holds no YAML at all, or does not exist)."""
     if not root.is_dir():
         return []
     if not any(p.suffix in YAML_SUFFIXES for p in root.rglob("*")):

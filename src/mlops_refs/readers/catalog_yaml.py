@@ -1,10 +1,13 @@
 """The catalog's own YAML, both directions: the shape of ``data/`` written for people, and read back.
 
 The writer gives what a person would type: a ``catalog.yaml`` with the metadata and the collection tree,
-resource files with one mapping per resource, short persons on one line (``{family: X, given: Y}``), and
-strings quoted only where YAML needs it (dates, numbers, ``yes``, a leading ``-``, a ``: `` inside...).
-Quoted strings are YAML double-quoted with every character YAML may not hold as is escaped, so any text
-reads back equal. The reader is the catalog loader itself: the same schema and checks as ``data/``.
+resource files with one mapping per resource, short persons on one line (``{family: X, given: Y}``). As in
+``data/``, a resource's free text (titles, summaries, notes...) is always quoted, while identifiers, types,
+URLs, list items and the collection tree are quoted only where YAML needs it (dates, numbers, ``yes``, a
+leading ``-``, a ``: `` inside...). Quoted strings are YAML double-quoted with every character YAML may not
+hold as is escaped, so any text reads back equal. ``resource_mapping`` is the one renderer of a resource:
+``catalogedit`` rewrites touched resources in hand-edited files with it. The reader is the catalog loader
+itself: the same schema and checks as ``data/``.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ RESOURCE_ORDER = (
     "aliases",
     "extra",
 )
+#: Resource fields written plain when YAML reads them back as the same string; other text is always quoted.
+PLAIN_FIELDS = frozenset(("id", "type", "url", "arxiv_class", "language"))
 #: The model's field names that the YAML spells differently.
 YAML_NAMES = {"collection_ids": "collections"}
 LOST_FIELDS: frozenset[str] = frozenset()
@@ -137,40 +142,59 @@ def person(p: Person) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def resource_lines(r: Resource, indent: str = "  ") -> Iterator[str]:
-    """One resource as the lines of a YAML list item."""
-    lead = f"{indent}- "
-    pad = indent + "  "
+def resource_mapping(r: Resource) -> list[str]:
+    """One resource mapping as lines in the style of ``data/resources/``, its keys at column 0.
+
+    Identifiers, types, URLs and language codes are plain when YAML allows; other text is always quoted;
+    people, tags, collections and aliases are flow lists; ``extra`` is a list of ``{name, value}``.
+    This is the one place a resource's YAML is rendered: the catalog writer and ``catalogedit`` use it.
+    """
+    lines = []
     for name in RESOURCE_ORDER:
         value = getattr(r, name)
         if value is None or value == ():
             continue
         key = YAML_NAMES.get(name, name)
-        head = f"{lead}{key}:"
-        lead = pad
         if name in ("authors", "editors", "translators"):
-            yield head
-            yield from (f"{pad}  - {person(p)}" for p in value)
+            lines.append(f"{key}:")
+            lines.extend(f"  - {person(p)}" for p in value)
         elif name in ("tags", "collection_ids", "aliases"):
-            yield f"{head} [{', '.join(scalar(v, flow=True) for v in value)}]"
+            lines.append(f"{key}: [{', '.join(scalar(v, flow=True) for v in value)}]")
         elif name == "extra":
-            yield head
-            for field_name, text in value:
-                yield f"{pad}  - {{name: {scalar(field_name, True)}, value: {scalar(text, True)}}}"
+            lines.append(f"{key}:")
+            lines.extend(
+                f"  - {{name: {scalar(field_name, True)}, value: {scalar(text, True)}}}"
+                for field_name, text in value
+            )
+        elif name in PLAIN_FIELDS:
+            lines.append(f"{key}: {scalar(str(value))}")
         else:
-            yield f"{head} {_value(value)}"
+            lines.append(f"{key}: {quoted(value.iso() if hasattr(value, 'iso') else str(value))}")
+    return lines
+
+
+def resource_lines(r: Resource, indent: str = "  ") -> Iterator[str]:
+    """One resource as the lines of a YAML list item."""
+    for i, line in enumerate(resource_mapping(r)):
+        yield f"{indent}{'  ' if i else '- '}{line}"
+
+
+def collection_mapping(c: Collection) -> list[str]:
+    """One collection mapping as lines in the style of ``data/catalog.yaml``, its keys at column 0."""
+    lines = [f"id: {scalar(c.id)}", f"kind: {scalar(c.kind)}"]
+    if c.parent_id is not None:
+        lines.append(f"parent: {scalar(c.parent_id)}")
+    lines.append(f"title: {scalar(c.title)}")
+    for name in ("summary", "url"):
+        if getattr(c, name):
+            lines.append(f"{name}: {scalar(getattr(c, name))}")
+    return lines
 
 
 def collection_lines(c: Collection, indent: str = "  ") -> Iterator[str]:
     """One collection as the lines of a YAML list item."""
-    yield f"{indent}- id: {scalar(c.id)}"
-    yield f"{indent}  kind: {scalar(c.kind)}"
-    if c.parent_id is not None:
-        yield f"{indent}  parent: {scalar(c.parent_id)}"
-    yield f"{indent}  title: {scalar(c.title)}"
-    for name in ("summary", "url"):
-        if getattr(c, name):
-            yield f"{indent}  {name}: {scalar(getattr(c, name))}"
+    for i, line in enumerate(collection_mapping(c)):
+        yield f"{indent}{'  ' if i else '- '}{line}"
 
 
 def catalog_lines(catalog: Catalog, with_resources: bool = True) -> Iterator[str]:

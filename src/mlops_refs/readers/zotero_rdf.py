@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from lxml import etree
 
 from ..crosswalk import catalog_type
+from ..identity import bare_doi
 from ..model import Catalog, PartialDate, Person
 from .base import NotThisFormatError, Report
 from .builder import MAX_DEPTH, CatalogBuilder
@@ -389,6 +390,8 @@ class _Reading:
             return
         label, _, value = text.partition(" ")
         target = {"DOI": "doi", "ISBN": "isbn", "ISSN": "issn"}.get(label)
+        if target == "doi":
+            value = bare_doi(value) or value  # Zotero keeps a DOI as typed, a doi.org link included
         if target and value.strip():
             fields.setdefault(target, value.strip())
         elif text:
@@ -439,7 +442,8 @@ class _Reading:
             if date is not None:
                 fields[DATE_LINES[name.lower()]] = date
             elif name.lower() in EXTRA_FIELDS and value:
-                fields.setdefault(EXTRA_FIELDS[name.lower()], value)
+                target = EXTRA_FIELDS[name.lower()]
+                fields.setdefault(target, (bare_doi(value) or value) if target == "doi" else value)
             else:
                 extra.append((name, named.group(2) or ""))
 
