@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-MULTILINE_FIELDS = frozenset({"description", "summary", "note"})  # prose; every other text is one line
+# Prose, and fields kept as read from another format (extra): every other text is one line.
+MULTILINE_FIELDS = frozenset({"description", "summary", "abstract", "note", "extra"})
 
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)

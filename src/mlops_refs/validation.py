@@ -104,19 +104,20 @@ def text_problems(doc: YamlDocument) -> list[Problem]:
     """Every text of one file that breaks the character rule, located; walks the data without recursion."""
     problems = []
     # Each container's entry keeps its parent's entry and its own key: a path is spelled out only for a
-    # text at fault. Texts are checked where they stand; only containers go on the stack.
-    stack: list[tuple[Any, tuple[Any, ...] | None, str | int, str]] = [(doc.data, None, "", "")]
+    # text at fault. Texts are checked where they stand; only containers go on the stack. Everything under
+    # a prose field (description, summary, note) may hold line breaks.
+    stack: list[tuple[Any, tuple[Any, ...] | None, str | int, bool]] = [(doc.data, None, "", False)]
     while stack:
         entry = stack.pop()
-        container, _, _, field = entry
+        container, _, _, multiline = entry
         is_mapping = isinstance(container, dict)
         for key, value in container.items() if is_mapping else enumerate(container):
-            name = key if is_mapping else field
+            prose = multiline or (is_mapping and key in MULTILINE_FIELDS)
             if type(value) is str:
-                if why := text_problem(value, name in MULTILINE_FIELDS):
+                if why := text_problem(value, prose):
                     problems.append(doc.problem([*_path_of(entry), key], why))
             elif isinstance(value, dict | list):
-                stack.append((value, entry, key, name))
+                stack.append((value, entry, key, prose))
     return problems
 
 

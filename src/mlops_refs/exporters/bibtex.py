@@ -176,12 +176,11 @@ class _BibBase(BaseExporter):
                     entry_type, fields = self.entry(resource)
                     groups = ", ".join(titles[c] for c in resource.collection_ids)
                     fields.append(("groups", self.text(groups)))
-                    text = _entry(entry_type, resource.id, fields)
+                    stream.write("\n" + _entry(entry_type, resource.id, fields))
                 else:
-                    text = self.entry_text(resource)
+                    stream.write("\n" + self.entry_text(resource))
             except ExportError as error:
                 raise ExportError(f"{self.name}: resource {resource.id}: {error}") from None
-            stream.write("\n" + text)
         if titles:
             stream.write(jabref_groups(catalog))
 
