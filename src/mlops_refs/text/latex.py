@@ -1,0 +1,206 @@
+"""LaTeX for .bib files both ways: text escaped, non-ASCII encoded, capitals protected; and LaTeX decoded."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Any
+
+from ..characters import FORBIDDEN, LINE_SEPARATORS
+from ..errors import ExportError
+
+# Zotero's table (BibTeX.js escapeSpecialCharacters): a literal brace keeps the brace count balanced.
+SPECIALS = {
+    "\\": r"{\textbackslash}",
+    "{": r"\{\vphantom{\}}",
+    "}": r"\vphantom{\{}\}",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "_": r"\_",
+    "$": r"\$",
+    "^": r"{\textasciicircum}",
+    "~": r"{\textasciitilde}",
+    "<": r"{$<$}",  # not \textless: Zotero's importer decodes only the math form (pandoc and pylatexenc both)
+    ">": r"{$>$}",
+}
+# "|" stays as it is: \textbar is lost by pandoc's reader, and with T1 fonts (the modern default) a plain "|"
+# prints as a bar.
+# Non-ASCII characters whose latexcodec form loses them: latexcodec writes both quotes as ' and `, which
+# every reader (Zotero, pybtex, pylatexenc, pandoc) reads back as ASCII. Zotero, pylatexenc and pandoc
+# decode these commands back to the quotes (latexcodec leaves them as commands).
+ASCII_FORMS = {"\u2019": r"{\textquoteright}", "\u2018": r"{\textquoteleft}"}
+_TEX_WORK = "\\{}%&#_$^~<>"  # what escape() changes, besides controls and non-ASCII characters
+# One negated class of the printable ASCII characters that need nothing: quick to compile and to search.
+_NEEDS_WORK = re.compile(
+    "[^" + "".join(re.escape(c) for c in map(chr, range(32, 127)) if c not in _TEX_WORK) + "]"
+)
+_LINE_BREAKS = re.compile(f"\r\n?|[{LINE_SEPARATORS}]")
+# TeX ligatures: in text, "--", "``", "''", "!`" and "?`" would print as a dash, curly quotes, ¡ and ¿, and
+# every reader (pylatexenc, pandoc, Zotero) reads them so. A literal pair is kept apart by an empty group.
+_LIGATURE = re.compile(r"-(?=-)|`(?=`)|'(?=')|[!?](?=`)")
+_APART = "\x00"  # where a pair is kept apart; the table writes {} (catalog text never holds NUL)
+_WHITESPACE = re.compile(r"(\s+)")
+_BLANK_LINES = re.compile(r"\s*\n\s*(\n\s*)+")
+
+
+def _encode_char(char: str) -> str:
+    if char in ASCII_FORMS:
+        return ASCII_FORMS[char]
+    import latexcodec  # noqa: F401  (registers the "ulatex" codec; imported on the first non-ASCII character)
+
+    try:
+        encoded = codecs.encode(char, "ulatex+ascii")
+    except UnicodeEncodeError:
+        encoded = "$"
+    if "$" in encoded:
+        # No text-mode LaTeX form (Greek, Hebrew, Arabic, CJK, emoji): kept as UTF-8 inside a bibtex "special
+        # character" ({\relax ...}), so that bibtex never cuts the multi-byte character when it abbreviates a
+        # name or builds a label.
+        return "{\\relax " + char + "}"
+    return encoded if encoded.isascii() and encoded == char else "{" + encoded.strip() + "}"
+
+
+class _Table(dict):  # type: ignore[type-arg]
+    """A str.translate table: TeX specials escaped; other characters filled in on first sight."""
+
+    def __init__(self, ascii_only: bool) -> None:
+        super().__init__({ord(c): c for c in map(chr, range(32, 127))})
+        self.update({ord(c): replacement for c, replacement in SPECIALS.items()})
+        self[ord("\t")] = " "
+        self[ord("\n")] = "\n"
+        self[ord(_APART)] = "{}"
+        self.ascii_only = ascii_only
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if FORBIDDEN.match(char):
+            raise ExportError(f"the character U+{code:04X} cannot be written in a .bib file; remove it")
+        self[code] = _encode_char(char) if self.ascii_only else char
+        return self[code]
+
+
+_TABLES = {True: _Table(ascii_only=True), False: _Table(ascii_only=False)}
+
+
+def escape(text: str, ascii_only: bool = True) -> str:
+    r"""Escape TeX specials; with ``ascii_only`` also encode non-ASCII as LaTeX commands.
+
+    >>> escape("100% R&D {x} ~ é")
+    "100\\% R\\&D \\{\\vphantom{\\}}x\\vphantom{\\{}\\} {\\textasciitilde} {\\'e}"
+    """
+    ligature = _LIGATURE.search(text)
+    if not ligature and not _NEEDS_WORK.search(text):
+        return text
+    if ligature:
+        text = _LIGATURE.sub(lambda m: m.group() + _APART, text)
+    if "\r" in text or "\u2028" in text or "\u2029" in text:
+        text = _LINE_BREAKS.sub("\n", text)
+    if "\n" in text:
+        text = _BLANK_LINES.sub("\n", text)
+    return text.translate(_TABLES[ascii_only])
+
+
+def _needs_protection(word: str, first: bool) -> bool:
+    uppers = sum(map(str.isupper, word))
+    if not uppers:
+        return False
+    return not (first and uppers == 1 and word[0].isupper())
+
+
+def protect_title(text: str, ascii_only: bool = True) -> str:
+    """Escape a title and brace each word whose capitals a style must not lower-case.
+
+    >>> protect_title("BERT: Pre-training on TPUs")
+    '{BERT:} {Pre-training} on {TPUs}'
+    """
+    parts = _WHITESPACE.split(text)  # words at even indexes, the whitespace between them at odd ones
+    plain = not _NEEDS_WORK.search(text) and not _LIGATURE.search(text)  # then no part needs escaping
+    out = parts if plain else [escape(part, ascii_only) for part in parts]
+    for i in range(0, len(parts), 2):
+        word = parts[i]
+        if not word.islower() and _needs_protection(word, first=(i == 0)):
+            escaped = out[i]
+            out[i] = "{{" + escaped + "}}" if escaped.startswith("\\") else "{" + escaped + "}"
+    return "".join(out)
+
+
+# --- the inverse: LaTeX to text (pylatexenc), as the readers need it
+
+
+_SPACE = re.compile(r"\s+")
+_LATEX_WORK = re.compile(r"[\\{}$~]|--")
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+_LATEX_COMMANDS = re.compile(r"[\\$~]|--|``|''|[!?]`")  # what makes text more than braced groups
+
+
+#: Macros our writer and others use that pylatexenc does not know: name -> (argument spec, text).
+_MACROS = {
+    "textless": ("", "<"),
+    "textgreater": ("", ">"),
+    "textasciicircum": ("", "^"),
+    "textasciitilde": ("", "~"),
+    "textbackslash": ("", "\\"),
+    "textbar": ("", "|"),
+    "LaTeX": ("", "LaTeX"),
+    "TeX": ("", "TeX"),
+    "relax": ("", ""),
+    "vphantom": ("{", ""),
+    "url": ("{", "%(1)s"),
+    "href": ("{{", "%(2)s"),
+}
+
+
+def _latex_converter() -> tuple[Any, Any]:
+    from pylatexenc import latex2text, latexwalker, macrospec
+
+    parsing = latexwalker.get_default_latex_context_db()
+    parsing.add_context_category(
+        "mlops-refs", prepend=True, macros=[macrospec.MacroSpec(n, a) for n, (a, _) in _MACROS.items()]
+    )
+    texts = latex2text.get_default_latex_context_db()
+    texts.add_context_category(
+        "mlops-refs",
+        prepend=True,
+        macros=[latex2text.MacroTextSpec(n, simplify_repl=r) for n, (_, r) in _MACROS.items()],
+    )
+    converter = latex2text.LatexNodes2Text(latex_context=texts, math_mode="text", strict_latex_spaces=True)
+    return parsing, converter
+
+
+class LatexDecoder:
+    """LaTeX to Unicode with pylatexenc, built once per read."""
+
+    def __init__(self) -> None:
+        self._converter: Any = None
+        self._seen: dict[tuple[str, bool], str] = {}  # names and journals repeat across a file
+
+    def text(self, value: str, multiline: bool = False) -> str:
+        """A field's LaTeX as plain text; white space collapsed (line breaks kept where ``multiline``)."""
+        key = (value, multiline)
+        if key not in self._seen:
+            if len(self._seen) > 100_000:
+                self._seen.clear()
+            self._seen[key] = self._text(value, multiline)
+        return self._seen[key]
+
+    def _text(self, value: str, multiline: bool) -> str:
+        if not _LATEX_COMMANDS.search(value):  # braces only group: no need to parse
+            value = value.replace("{", "").replace("}", "")
+        elif _LATEX_WORK.search(value):
+            from pylatexenc.latexwalker import LatexWalker
+
+            if self._converter is None:
+                self._converter = _latex_converter()
+            parsing, converter = self._converter
+            try:
+                # a bare % in a field is text to BibTeX, not a comment as LaTeX would have it
+                source = _BARE_PERCENT.sub(r"\\%", value)
+                nodes = LatexWalker(source, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
+                value = converter.nodelist_to_text(nodes)
+            except Exception:  # pylatexenc gives up on some malformed input; the raw text is better than none
+                pass
+        if multiline:
+            lines = [_SPACE.sub(" ", line).strip() for line in value.splitlines()]
+            return "\n".join(line for line in lines if line)
+        return _SPACE.sub(" ", value).strip()
