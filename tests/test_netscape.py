@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from mlops_refs.exporters import dumps
-from mlops_refs.exporters.netscape import NetscapeExporter, escape
+from mlops_refs.exporters.netscape import NetscapeExporter
 from mlops_refs.model import Catalog, CatalogInfo, Collection, PartialDate, Resource
+from mlops_refs.text.html import escape
 
 CATALOGS = ["good_catalog", "evil_catalog", "bundled_catalog"]
 

@@ -157,6 +157,11 @@ def read_yaml(file: str, text: str, keep_text: bool = True) -> tuple[YamlDocumen
     return YamlDocument(file, data, text if keep_text else None), problems
 
 
+#: Deepest nesting read: a catalog needs six levels (file > resources > resource > extra > item > value);
+#: deeper data would only exhaust the recursion of what validates it later.
+MAX_DEPTH = 64
+
+
 class _Frame:
     """A mapping or sequence being filled while the parser's events arrive."""
 
@@ -202,6 +207,10 @@ def _build(loader: Any, file: str, problems: list[Problem]) -> Any:
                 tag = loader.resolve(node_class, None, event.implicit)
             if tag not in _COLLECTION_TAGS:
                 problems.append(_problem(file, event.start_mark, path, f"unsupported YAML tag {tag}"))
+            if len(stack) >= MAX_DEPTH:
+                message = f"nested deeper than the maximum nesting depth of {MAX_DEPTH}; a catalog needs six"
+                problems.append(_problem(file, event.start_mark, path, message))
+                return None  # stop here: nothing deeper is read
             stack.append(_Frame([] if is_sequence else {}, path))
             continue
         else:  # SequenceEndEvent or MappingEndEvent

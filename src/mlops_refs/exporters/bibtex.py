@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, ClassVar
 
 from ..crosswalk import format_type
 from ..errors import ExportError
-from ..latex import escape, protect_title
+from ..text.latex import escape, protect_title
 from . import BaseExporter, Options
 
 if TYPE_CHECKING:

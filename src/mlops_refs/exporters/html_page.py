@@ -61,11 +61,8 @@ def content_security_policy() -> str:
 
 
 def attr(text: str) -> str:
-    """Text escaped for a double-quoted attribute value (and for element content), on one line."""
-    escaped = escape(text, quote=True)
-    if "\n" in escaped or "\r" in escaped:  # as references, which HTML reads as the same white space
-        escaped = escaped.replace("\r", "&#13;").replace("\n", "&#10;")
-    return escaped
+    """Text escaped for a double-quoted attribute value (and for element content)."""
+    return escape(text, quote=True)
 
 
 class HtmlPageExporter(BaseExporter):

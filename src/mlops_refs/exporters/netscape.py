@@ -6,11 +6,11 @@ uppercase tags and attributes; Firefox walks the same file as an HTML document.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
 
+from ..text.html import escape
 from . import BaseExporter, Options, write_lines
 
 if TYPE_CHECKING:
@@ -37,31 +37,6 @@ class NetscapeOptions(Options):
     )
 
 
-# An "&" that could start a character reference (named, with or without ";", or numeric); others are text.
-_AMBIGUOUS_AMPERSAND = re.compile(r"&(?=[A-Za-z0-9#])")
-
-
-def escape(text: str) -> str:
-    """Escape text or an attribute value on one line, with only entities Chrome decodes, no more than needed.
-
-    Zotero's bookmark importer decodes no entity in <DD> and Chrome only &amp; &lt; &gt; &quot; &#39;, so a
-    bare "'" or an "&" that cannot start a reference stays as it is. ">" and '"' are escaped because
-    Chrome's line reader looks for the ends of tags and attribute values with them.
-
-    >>> print(escape("Q & A, R&D: <b> 'z'"))
-    Q & A, R&amp;D: &lt;b&gt; 'z'
-    """
-    if not text.isprintable():  # every line break is unprintable
-        text = " ".join(text.splitlines())
-    text = _AMBIGUOUS_AMPERSAND.sub("&amp;", text)
-    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def indent(depth: int) -> str:
-    """The leading blanks of a line at ``depth``, capped at ``MAX_INDENT`` levels."""
-    return INDENT * min(depth, MAX_INDENT)
-
-
 #: A browser root's role (collection kind) -> the heading attribute that marks it.
 ROOT_ATTRIBUTES = {
     "toolbar": "PERSONAL_TOOLBAR_FOLDER",
@@ -70,6 +45,11 @@ ROOT_ATTRIBUTES = {
 }
 #: ``extra`` entries written back as bookmark attributes (the *_date ones hold ISO moments).
 EXTRA_ATTRIBUTES = ("last_modified", "last_visit", "shortcuturl", "private", "toread")
+
+
+def indent(depth: int) -> str:
+    """The leading blanks of a line at ``depth``, capped at ``MAX_INDENT`` levels."""
+    return INDENT * min(depth, MAX_INDENT)
 
 
 def unix_time(*dates: PartialDate | None) -> int | None:

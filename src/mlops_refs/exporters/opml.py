@@ -7,8 +7,8 @@ from functools import lru_cache
 from typing import IO, TYPE_CHECKING, ClassVar
 
 from ..errors import ExportError
+from ..text.xml import attribute, text
 from . import BaseExporter, write_lines
-from .xmltext import attribute, text
 
 if TYPE_CHECKING:
     from ..model import Catalog, Collection, PartialDate, Resource

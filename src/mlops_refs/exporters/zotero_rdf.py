@@ -21,8 +21,8 @@ from typing import IO, TYPE_CHECKING, ClassVar
 
 from ..crosswalk import format_type
 from ..errors import ExportError
+from ..text.xml import text
 from . import BaseExporter, write_lines
-from .xmltext import text
 
 if TYPE_CHECKING:
     from ..model import Catalog, Collection, PartialDate, Person, Resource

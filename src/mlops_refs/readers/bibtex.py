@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from ..crosswalk import Format, catalog_type
 from ..model import Catalog, PartialDate, Person
+from ..text.latex import LatexDecoder
 from .base import NotThisFormatError, Report
 from .builder import CatalogBuilder
 from .textio import decode
@@ -447,85 +448,6 @@ def declared_encoding(data: bytes) -> str | None:
     return "utf-8" if name.lower() in ("ascii", "us-ascii") else name
 
 
-# --- LaTeX to text
-
-_LATEX_WORK = re.compile(r"[\\{}$~]|--")
-_BARE_PERCENT = re.compile(r"(?<!\\)%")
-_LATEX_COMMANDS = re.compile(r"[\\$~]|--|``|''|[!?]`")  # what makes text more than braced groups
-
-
-#: Macros our writer and others use that pylatexenc does not know: name -> (argument spec, text).
-_MACROS = {
-    "textless": ("", "<"),
-    "textgreater": ("", ">"),
-    "textasciicircum": ("", "^"),
-    "textasciitilde": ("", "~"),
-    "textbackslash": ("", "\\"),
-    "textbar": ("", "|"),
-    "LaTeX": ("", "LaTeX"),
-    "TeX": ("", "TeX"),
-    "relax": ("", ""),
-    "vphantom": ("{", ""),
-    "url": ("{", "%(1)s"),
-    "href": ("{{", "%(2)s"),
-}
-
-
-def _latex_converter() -> tuple[Any, Any]:
-    from pylatexenc import latex2text, latexwalker, macrospec
-
-    parsing = latexwalker.get_default_latex_context_db()
-    parsing.add_context_category(
-        "mlops-refs", prepend=True, macros=[macrospec.MacroSpec(n, a) for n, (a, _) in _MACROS.items()]
-    )
-    texts = latex2text.get_default_latex_context_db()
-    texts.add_context_category(
-        "mlops-refs",
-        prepend=True,
-        macros=[latex2text.MacroTextSpec(n, simplify_repl=r) for n, (_, r) in _MACROS.items()],
-    )
-    converter = latex2text.LatexNodes2Text(latex_context=texts, math_mode="text", strict_latex_spaces=True)
-    return parsing, converter
-
-
-class _Latex:
-    """LaTeX to Unicode with pylatexenc, built once per read."""
-
-    def __init__(self) -> None:
-        self._converter: Any = None
-        self._seen: dict[tuple[str, bool], str] = {}  # names and journals repeat across a file
-
-    def text(self, value: str, multiline: bool = False) -> str:
-        """A field's LaTeX as plain text; white space collapsed (line breaks kept where ``multiline``)."""
-        key = (value, multiline)
-        if key not in self._seen:
-            if len(self._seen) > 100_000:
-                self._seen.clear()
-            self._seen[key] = self._text(value, multiline)
-        return self._seen[key]
-
-    def _text(self, value: str, multiline: bool) -> str:
-        if not _LATEX_COMMANDS.search(value):  # braces only group: no need to parse
-            value = value.replace("{", "").replace("}", "")
-        elif _LATEX_WORK.search(value):
-            from pylatexenc.latexwalker import LatexWalker
-
-            if self._converter is None:
-                self._converter = _latex_converter()
-            parsing, converter = self._converter
-            try:
-                # a bare % in a field is text to BibTeX, not a comment as LaTeX would have it
-                source = _BARE_PERCENT.sub(r"\\%", value)
-                nodes = LatexWalker(source, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
-                value = converter.nodelist_to_text(nodes)
-            except Exception:  # pylatexenc gives up on some malformed input; the raw text is better than none
-                pass
-        if multiline:
-            lines = [_SPACE.sub(" ", line).strip() for line in value.splitlines()]
-            return "\n".join(line for line in lines if line)
-        return _SPACE.sub(" ", value).strip()
-
-
 # --- entries to records
 
 
@@ -576,7 +498,7 @@ class _Mapper:
         self.report = report
         self.fmt: Format = fmt
         self.other_fmt: Format = "bibtex" if fmt == "biblatex" else "biblatex"
-        self.latex = _Latex()
+        self.latex = LatexDecoder()
 
     def text(self, entry: Entry, name: str, multiline: bool = False) -> str | None:
         value = entry.fields.get(name)

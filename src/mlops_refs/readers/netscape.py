@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html.entities import html5
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
 from ..model import Catalog
+from ..text.html import keep_bare_references_in_tags
 from .base import NotThisFormatError, Report
 from .builder import MAX_DEPTH, CatalogBuilder
 from .moments import from_epoch
@@ -47,8 +47,6 @@ _SKIPPED_SCHEMES = {"place": "a smart folder", "javascript": "a bookmarklet", "d
 MAX_TAG_LENGTH = 100  # Firefox drops longer tags
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_TAG = re.compile(r"<[A-Za-z][^>]*>")
-_BARE_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]*)(?![A-Za-z0-9;])(=?)")
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _LISTS = frozenset({"dl", "ul", "menu"})
 _STRUCTURAL = frozenset({"a", "dt", "dd", "hr", "li", *_HEADINGS, *_LISTS})
@@ -99,24 +97,9 @@ class NetscapeReader:
         if not doctype and not re.search(r"<dt\b", text, re.IGNORECASE):
             raise NotThisFormatError(f"{report.file}: no bookmarks found (not a Netscape bookmark file)")
         walker = _Walker(report)
-        walker.feed(_TAG.sub(_attribute_references, text))
+        walker.feed(keep_bare_references_in_tags(text))
         walker.close()
         return walker.finish()
-
-
-def _attribute_references(tag: re.Match[str]) -> str:
-    """Keep ``&name`` without ``;`` inside a tag as text unless HTML decodes it there (a URL's ``&notes=1``).
-
-    HTML decodes such a reference in an attribute only when the whole name is a legacy entity and no ``=``
-    follows; html.parser would decode ``&notes=`` as ``¬es=``.
-    """
-
-    def keep(found: re.Match[str]) -> str:
-        if found.group(2) == "" and found.group(1) in html5:  # html5 holds the legacy names without ';'
-            return found.group()
-        return "&amp;" + found.group()[1:]
-
-    return _BARE_REFERENCE.sub(keep, tag.group())
 
 
 def declared_charset(data: bytes) -> str | None:

@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 from lxml import etree
 
 from ..model import Catalog, CatalogInfo, PartialDate, Person
+from ..text.xml import local, parse
 from .base import NotThisFormatError, Report
 from .builder import CatalogBuilder
 from .moments import from_internet_date
-from .xmlread import local, parse
 
 #: Resource and collection fields an outline cannot carry (every link is a web page; no keys).
 LOST_FIELDS: frozenset[str] = frozenset(

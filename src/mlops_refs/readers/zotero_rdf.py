@@ -19,11 +19,11 @@ from lxml import etree
 from ..crosswalk import catalog_type
 from ..identity import bare_doi
 from ..model import Catalog, PartialDate, Person
+from ..text.xml import local, parse
 from .base import NotThisFormatError, Report
 from .builder import MAX_DEPTH, CatalogBuilder
 from .dates import make_date, parse_date_text
 from .names import split_particle
-from .xmlread import local, parse
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 Z = "http://www.zotero.org/namespaces/export#"

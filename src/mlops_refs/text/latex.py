@@ -1,12 +1,13 @@
-"""Text to LaTeX for .bib files: special characters escaped, non-ASCII encoded, capitals protected."""
+"""LaTeX for .bib files both ways: text escaped, non-ASCII encoded, capitals protected; and LaTeX decoded."""
 
 from __future__ import annotations
 
 import codecs
 import re
+from typing import Any
 
-from .characters import FORBIDDEN, LINE_SEPARATORS
-from .errors import ExportError
+from ..characters import FORBIDDEN, LINE_SEPARATORS
+from ..errors import ExportError
 
 # Zotero's table (BibTeX.js escapeSpecialCharacters): a literal brace keeps the brace count balanced.
 SPECIALS = {
@@ -122,3 +123,84 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
             escaped = out[i]
             out[i] = "{{" + escaped + "}}" if escaped.startswith("\\") else "{" + escaped + "}"
     return "".join(out)
+
+
+# --- the inverse: LaTeX to text (pylatexenc), as the readers need it
+
+
+_SPACE = re.compile(r"\s+")
+_LATEX_WORK = re.compile(r"[\\{}$~]|--")
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+_LATEX_COMMANDS = re.compile(r"[\\$~]|--|``|''|[!?]`")  # what makes text more than braced groups
+
+
+#: Macros our writer and others use that pylatexenc does not know: name -> (argument spec, text).
+_MACROS = {
+    "textless": ("", "<"),
+    "textgreater": ("", ">"),
+    "textasciicircum": ("", "^"),
+    "textasciitilde": ("", "~"),
+    "textbackslash": ("", "\\"),
+    "textbar": ("", "|"),
+    "LaTeX": ("", "LaTeX"),
+    "TeX": ("", "TeX"),
+    "relax": ("", ""),
+    "vphantom": ("{", ""),
+    "url": ("{", "%(1)s"),
+    "href": ("{{", "%(2)s"),
+}
+
+
+def _latex_converter() -> tuple[Any, Any]:
+    from pylatexenc import latex2text, latexwalker, macrospec
+
+    parsing = latexwalker.get_default_latex_context_db()
+    parsing.add_context_category(
+        "mlops-refs", prepend=True, macros=[macrospec.MacroSpec(n, a) for n, (a, _) in _MACROS.items()]
+    )
+    texts = latex2text.get_default_latex_context_db()
+    texts.add_context_category(
+        "mlops-refs",
+        prepend=True,
+        macros=[latex2text.MacroTextSpec(n, simplify_repl=r) for n, (_, r) in _MACROS.items()],
+    )
+    converter = latex2text.LatexNodes2Text(latex_context=texts, math_mode="text", strict_latex_spaces=True)
+    return parsing, converter
+
+
+class LatexDecoder:
+    """LaTeX to Unicode with pylatexenc, built once per read."""
+
+    def __init__(self) -> None:
+        self._converter: Any = None
+        self._seen: dict[tuple[str, bool], str] = {}  # names and journals repeat across a file
+
+    def text(self, value: str, multiline: bool = False) -> str:
+        """A field's LaTeX as plain text; white space collapsed (line breaks kept where ``multiline``)."""
+        key = (value, multiline)
+        if key not in self._seen:
+            if len(self._seen) > 100_000:
+                self._seen.clear()
+            self._seen[key] = self._text(value, multiline)
+        return self._seen[key]
+
+    def _text(self, value: str, multiline: bool) -> str:
+        if not _LATEX_COMMANDS.search(value):  # braces only group: no need to parse
+            value = value.replace("{", "").replace("}", "")
+        elif _LATEX_WORK.search(value):
+            from pylatexenc.latexwalker import LatexWalker
+
+            if self._converter is None:
+                self._converter = _latex_converter()
+            parsing, converter = self._converter
+            try:
+                # a bare % in a field is text to BibTeX, not a comment as LaTeX would have it
+                source = _BARE_PERCENT.sub(r"\\%", value)
+                nodes = LatexWalker(source, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
+                value = converter.nodelist_to_text(nodes)
+            except Exception:  # pylatexenc gives up on some malformed input; the raw text is better than none
+                pass
+        if multiline:
+            lines = [_SPACE.sub(" ", line).strip() for line in value.splitlines()]
+            return "\n".join(line for line in lines if line)
+        return _SPACE.sub(" ", value).strip()
