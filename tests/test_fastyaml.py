@@ -25,6 +25,8 @@ TRICKY = {
     "quoted yes": 'a: "yes"\n',
     "octal": "a: 017\n",
     "octal in flow": "a: [1,017]\n",
+    "octal in a flow list over lines": "a: [1,\n 2,017]\n",
+    "alias in a flow list over lines": "a: [1,\n 2,&x 3,*x]\n",
     "alias in flow": "a: [1,&x 2, *x]\n",
     "negative octal": "a: -017\n",
     "octal item": "a:\n- 017\n",

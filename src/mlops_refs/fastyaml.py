@@ -48,6 +48,7 @@ _DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.|%)")
 _DEEP = re.compile(r"[ \-?:]{512}")  # at the start of the text
 _DEEP_LINE = re.compile(r"\n[ \-?:]{512}")  # at the start of any other line (the line feed first: fast)
 _OPEN_FLOW = re.compile(r"[\[{][^\]}]*$")  # a bracket still open at the end of the text before
+_FLOW_OVER_LINES = re.compile(r"[\[{][^\]}\n]*\n")  # a bracket still open at the end of its line
 
 
 def _risky(text: str) -> bool:
@@ -58,25 +59,28 @@ def _risky(text: str) -> bool:
         return True
     if _DEEP_LINE.search(text):
         return True
+    over_lines = _FLOW_OVER_LINES.search(text) is not None
     for found in _PROPERTY.finditer(text):  # mostly in prose: "R&D"
-        if _starts_token(text, found.start()):
+        if _starts_token(text, found.start(), over_lines):
             return True
     for found in _ZERO.finditer(text):  # mostly in dates: "2019-05-01"
         start = found.start()
         if start and text[start - 1] in "+-":
             start -= 1
-        if _starts_token(text, start):
+        if _starts_token(text, start, over_lines):
             return True
     return False
 
 
-def _starts_token(text: str, start: int) -> bool:
+def _starts_token(text: str, start: int, flow_over_lines: bool) -> bool:
     """Whether a token may start at ``start``: after a blank, line break, bracket or colon, or a comma in a
-    flow collection (`[1,017]`)."""
+    flow collection (`[1,017]`); when some flow collection spans lines, after any comma."""
     before = text[start - 1] if start else "\n"
     if before in _TOKEN_START:
         return True
-    return before == "," and _OPEN_FLOW.search(text, text.rfind("\n", 0, start) + 1, start) is not None
+    if before != ",":
+        return False
+    return flow_over_lines or _OPEN_FLOW.search(text, text.rfind("\n", 0, start) + 1, start) is not None
 
 
 _NOT_STR = {  # first character -> one pattern of PyYAML's resolvers other than str for it
