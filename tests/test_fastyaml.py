@@ -57,6 +57,7 @@ TRICKY = {
     "carriage return": "a: b\r\nc: d\r\n",
     "byte-order mark": "\ufeffa: 1\n",
     "line separator": "a: x\u2028y\n",
+    "allowed but not printable": "a: x\xa0y\u200bz\ue000\n",
     "next line escape": 'a: "x\\N"\n',
     "escapes": 'a: "\\u00e9\\t\\\\ \\/ \\""\n',
     "folded": "a: >-\n  p\n  q\n\n  r\nb: |\n  x\n   y\n",
@@ -110,6 +111,17 @@ def test_tricky_texts_that_must_be_declined_are() -> None:
         must_decline
     )
     assert [n for n in must_decline if fastyaml.quick_load(TRICKY[n]) is not None] == []
+
+
+def test_no_printable_character_is_one_the_careful_reader_refuses() -> None:
+    # the quick scan for refused characters trusts str.isprintable where it can: this must hold for all
+    printable = (chr(c) for c in range(sys.maxunicode + 1) if chr(c).isprintable())
+    assert [c for c in printable if fastyaml._REFUSED_CHARACTER.match(c)] == []
+
+
+def test_characters_that_are_allowed_but_not_printable_still_read_quickly() -> None:
+    text = TRICKY["allowed but not printable"]
+    assert fastyaml.quick_load(text) == careful(text) == {"a": "x\xa0y\u200bz\ue000"}
 
 
 def test_deep_nesting_is_declined_before_yaml_rs_sees_it() -> None:

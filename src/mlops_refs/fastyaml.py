@@ -37,9 +37,9 @@ _DUPLICATES_ARE_ERRORS = yaml_rs.DuplicateKeyPolicy.Error if yaml_rs is not None
 _REFUSED_CHARACTER = re.compile(  # what PyYAML refuses or reads as a line break, and a byte-order mark
     r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-# An anchor, alias or tag; a number with a leading zero or 0o: risky where a token starts (checked in Python,
-# as a look-behind would slow the scan down).
-_PROPERTY = re.compile(r"[&*!]\S")
+# An anchor, alias or tag (one of these characters followed by a non-blank), or a number with a leading zero
+# or 0o: risky where a token starts (checked in Python, as a look-behind would slow the scan down).
+_PROPERTY_INDICATORS = "&*!"
 _ZERO = re.compile(r"0[0-9oO_]")
 _TOKEN_START = frozenset(" \n[]{}:")
 _DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.|%)")
@@ -55,24 +55,58 @@ def _risky(text: str) -> bool:
     """Whether ``text`` holds something the quick read may read otherwise than the careful reader."""
     if text.startswith(("---", "...", "%")) or "<<" in text:
         return True
-    if _REFUSED_CHARACTER.search(text) or _DOCUMENT_MARKER.search(text) or _DEEP.match(text):
+    if _refuses_some_character(text) or _DOCUMENT_MARKER.search(text) or _DEEP.match(text):
         return True
     if _DEEP_LINE.search(text):
         return True
-    over_lines = _FLOW_OVER_LINES.search(text) is not None
-    for found in _PROPERTY.finditer(text):  # mostly in prose: "R&D"
-        if _starts_token(text, found.start(), over_lines):
+    flow = _FlowOverLines(text)
+    for start in _properties(text):  # mostly in prose: "R&D"
+        if _starts_token(text, start, flow):
             return True
     for found in _ZERO.finditer(text):  # mostly in dates: "2019-05-01"
         start = found.start()
         if start and text[start - 1] in "+-":
             start -= 1
-        if _starts_token(text, start, over_lines):
+        if _starts_token(text, start, flow):
             return True
     return False
 
 
-def _starts_token(text: str, start: int, flow_over_lines: bool) -> bool:
+def _refuses_some_character(text: str) -> bool:
+    """Whether ``text`` holds a character PyYAML refuses or reads as a line break, or a byte-order mark.
+
+    Every printable character is one PyYAML takes (the refused ones are controls, separators, surrogates, the
+    byte-order mark and noncharacters, none printable), and ``isprintable`` scans faster than the search.
+    """
+    return not text.replace("\n", " ").isprintable() and _REFUSED_CHARACTER.search(text) is not None
+
+
+def _properties(text: str) -> list[int]:
+    """Where an anchor, alias or tag indicator stands before a non-blank, in no particular order."""
+    found = []
+    for indicator in _PROPERTY_INDICATORS:  # str.find skips the long stretches between them quickly
+        start = text.find(indicator)
+        while start >= 0:
+            if start + 1 < len(text) and not text[start + 1].isspace():
+                found.append(start)
+            start = text.find(indicator, start + 1)
+    return found
+
+
+class _FlowOverLines:
+    """Whether some flow collection of a text spans lines, searched for only when first asked."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._found: bool | None = None
+
+    def __bool__(self) -> bool:
+        if self._found is None:
+            self._found = _FLOW_OVER_LINES.search(self._text) is not None
+        return self._found
+
+
+def _starts_token(text: str, start: int, flow_over_lines: _FlowOverLines) -> bool:
     """Whether a token may start at ``start``: after a blank, line break, bracket or colon, or a comma in a
     flow collection (`[1,017]`); when some flow collection spans lines, after any comma."""
     before = text[start - 1] if start else "\n"
@@ -80,7 +114,7 @@ def _starts_token(text: str, start: int, flow_over_lines: bool) -> bool:
         return True
     if before != ",":
         return False
-    return flow_over_lines or _OPEN_FLOW.search(text, text.rfind("\n", 0, start) + 1, start) is not None
+    return bool(flow_over_lines) or _OPEN_FLOW.search(text, text.rfind("\n", 0, start) + 1, start) is not None
 
 
 _NOT_STR = {  # first character -> one pattern of PyYAML's resolvers other than str for it
