@@ -1,19 +1,21 @@
-"""The ``mlops-refs`` command: validate a catalog, list formats, export."""
+"""The ``mlops-refs`` command: validate a catalog, list formats, export.
+
+The parser is built, and ``--help`` answered, from the standard library's argparse alone: each command
+imports what it runs when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections import Counter
-from dataclasses import fields
-from pathlib import Path
-from typing import Any
 
-from .errors import MlopsRefsError
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which --help does not need
+if TYPE_CHECKING:
+    from typing import Any
 
 PROG = "mlops-refs"
-DEFAULT_OUT = Path("exports")
+DEFAULT_OUT = "exports"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,9 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--catalog", help=catalog_help)
     export.add_argument("-f", "--format", help="one format name or alias (see 'mlops-refs formats')")
     export.add_argument("-o", "--output", help="output file for -f, or - for standard output")
-    export.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="folder for every format (default: exports)"
-    )
+    export.add_argument("--out", default=DEFAULT_OUT, help="folder for every format (default: exports)")
     export.add_argument("--collection", help="only this collection and its sub-collections")
     export.add_argument(
         "--type", dest="types", action="append", default=[], help="only resources of this type (repeatable)"
@@ -138,6 +138,8 @@ def _add_import_commands(sub: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    from .errors import MlopsRefsError
+
     try:
         if args.command == "validate":
             return _validate(args.catalog or args.path)
@@ -174,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validate(path: str | None) -> int:
+    from collections import Counter
+
     from .catalog import load_catalog
 
     catalog = load_catalog(path)
@@ -207,6 +211,8 @@ def _show(value: Any) -> str:
 
 
 def _parse_options(cls: type, pairs: list[str]) -> dict[str, Any]:
+    from dataclasses import fields
+
     from .errors import ExportOptionError
 
     types = {f.name: f.default for f in fields(cls.Options)} if hasattr(cls, "Options") else {}
@@ -226,7 +232,10 @@ def _parse_options(cls: type, pairs: list[str]) -> dict[str, Any]:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from . import pipeline
+    from .errors import MlopsRefsError
     from .exporters import default_registry
 
     if args.output and not args.format:
@@ -238,12 +247,12 @@ def _export(args: argparse.Namespace) -> int:
     if args.format:
         cls = default_registry.get_class(args.format)
         exporter = cls(**_parse_options(cls, args.options))
-        target = args.output or str(args.out / cls.default_filename)
+        target = args.output or str(Path(args.out) / cls.default_filename)
         if args.output and os.path.isdir(args.output):
             raise MlopsRefsError(f"-o {args.output} is a folder; give a file name, or use --out for a folder")
         plan = pipeline.plan([(exporter, target)], args.catalog, selection, use_cache)
     else:
-        plan = pipeline.plan_all(args.out, args.catalog, selection, use_cache, default_registry)
+        plan = pipeline.plan_all(Path(args.out), args.catalog, selection, use_cache, default_registry)
     outcome = pipeline.check(plan) if args.check else pipeline.export(plan)
     for name, why in outcome.failed.items():
         print(f"{PROG}: error: the {name} exporter {why}; its file was left as it was", file=sys.stderr)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which --help does not need
 if TYPE_CHECKING:  # the command line's start-up imports nothing it does not run
+    from typing import Any
+
     from .merge import MergeReport
 
 
@@ -25,11 +25,14 @@ def add_parser(sub: Any) -> None:
     dedupe.add_argument("path", nargs="?", help="catalog YAML file or folder (default: the bundled catalog)")
     dedupe.add_argument("--catalog", dest="catalog", help=argparse.SUPPRESS)
     dedupe.add_argument("--apply", action="store_true", help="merge the duplicates and rewrite the files")
-    dedupe.add_argument("--report", type=Path, metavar="FILE.json", help="also write the report as JSON")
+    dedupe.add_argument("--report", metavar="FILE.json", help="also write the report as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``dedupe``; returns the exit status."""
+    import json
+    from pathlib import Path
+
     from .mergefiles import dedupe_files, write_json
 
     result = dedupe_files(args.catalog or args.path, apply=args.apply)
@@ -38,13 +41,17 @@ def run(args: argparse.Namespace) -> int:
     done = "merged and rewritten" if args.apply and result.removed else "found"
     print(f"{result.report.summary()} ({done})")
     if args.report is not None:
-        write_json(args.report, json.dumps(result.report.to_json(), indent=2, ensure_ascii=False) + "\n")
+        write_json(
+            Path(args.report), json.dumps(result.report.to_json(), indent=2, ensure_ascii=False) + "\n"
+        )
         print(f"wrote {args.report}", file=sys.stderr)
     return 0
 
 
 def report_lines(report: MergeReport) -> list[str]:
     """The report for people, one line per decision."""
+    import json
+
     lines = [f"merge: {m['record']} into {m['resource']} on {', '.join(m['on'])}" for m in report.merges]
     lines += [f"alias: {a['alias']} is {a['resource']}" for a in report.aliases]
     lines += [f"renamed: {r['record']} added as {r['id']} (the key was taken)" for r in report.renamed]
