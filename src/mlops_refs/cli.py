@@ -1,4 +1,4 @@
-"""The ``mlops-refs`` command: validate a catalog, list formats, export.
+"""The ``mlops-refs`` command: its argument parser, and the dispatch to the module that runs each command.
 
 The parser is built, and ``--help`` answered, from the standard library's argparse alone: each command
 imports what it runs when it runs.
@@ -7,7 +7,6 @@ imports what it runs when it runs.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which --help does not need
@@ -38,9 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmts = sub.add_parser("formats", help="list the export formats")
     fmts.add_argument("--catalog", help=argparse.SUPPRESS)
 
-    from .cli_dedupe import add_parser as add_dedupe
-
-    add_dedupe(sub)
+    _add_dedupe_command(sub)
 
     export = sub.add_parser(
         "export",
@@ -135,6 +132,21 @@ def _add_import_commands(sub: Any) -> None:
     conv.add_argument("--report", metavar="FILE.json", help=report_help)
 
 
+def _add_dedupe_command(sub: Any) -> None:
+    dedupe = sub.add_parser(
+        "dedupe",
+        help="find duplicates inside a catalog (and merge them with --apply)",
+        description="Report resources of a catalog that are one thing (same DOI, arXiv id, ISBN, PMID or "
+        "URL up to http/https, www., trailing slash and tracking parameters) and candidate pairs "
+        "(alike title, same year and first author; never merged). With --apply, merge each duplicate into "
+        "the first one: its id becomes an alias, and only the touched resources are rewritten.",
+    )
+    dedupe.add_argument("path", nargs="?", help="catalog YAML file or folder (default: the bundled catalog)")
+    dedupe.add_argument("--catalog", dest="catalog", help=argparse.SUPPRESS)
+    dedupe.add_argument("--apply", action="store_true", help="merge the duplicates and rewrite the files")
+    dedupe.add_argument("--report", metavar="FILE.json", help="also write the report as JSON")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -142,9 +154,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "validate":
-            return _validate(args.catalog or args.path)
+            from .cli_commands import validate
+
+            return validate(args.catalog or args.path)
         if args.command == "formats":
-            return _formats()
+            from .cli_commands import formats
+
+            return formats()
         if args.command == "import":
             from .importing import import_files
 
@@ -159,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
             from .cli_dedupe import run
 
             return run(args)
-        return _export(args)
+        from .cli_commands import export
+
+        return export(args)
     except MlopsRefsError as exc:
         from .errors import CatalogError, NothingSelectedError
 
@@ -173,96 +191,3 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `mlops-refs export -f ris -o - | head`
         sys.stderr.close()
         return 0
-
-
-def _validate(path: str | None) -> int:
-    from collections import Counter
-
-    from .catalog import load_catalog
-
-    catalog = load_catalog(path)
-    types = Counter(r.type for r in catalog.resources)
-    kinds = Counter(c.kind for c in catalog.collections)
-    print(f"ok: {len(catalog.resources)} resources, {len(catalog.collections)} collections")
-    print(
-        "  resources: " + ", ".join(f"{n} {t}" for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0])))
-    )
-    print("  collections: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
-    return 0
-
-
-def _formats() -> int:
-    from .exporters import default_registry, option_help
-
-    classes = default_registry.classes()
-    for name, why in default_registry.broken.items():
-        print(f"{PROG}: warning: the {name} exporter failed to load ({why}); skipped", file=sys.stderr)
-    for cls in classes:
-        aliases = f" (alias {', '.join(cls.aliases)})" if cls.aliases else ""
-        print(f"{cls.name}{aliases}  {cls.default_filename}  {cls.media_type}")
-        print(f"    {cls.description}")
-        for name, default, text in option_help(cls):
-            print(f"    -O {name}={_show(default)}  {text}")
-    return 0
-
-
-def _show(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _parse_options(cls: type, pairs: list[str]) -> dict[str, Any]:
-    from dataclasses import fields
-
-    from .errors import ExportOptionError
-
-    types = {f.name: f.default for f in fields(cls.Options)} if hasattr(cls, "Options") else {}
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        name = name.strip().replace("-", "_")
-        if not sep:
-            raise ExportOptionError(f"option {pair!r} must look like NAME=VALUE")
-        if name in types and isinstance(types[name], bool):
-            if value.lower() not in {"true", "false", "yes", "no", "1", "0"}:
-                raise ExportOptionError(f"option {name} takes true or false, not {value!r}")
-            options[name] = value.lower() in {"true", "yes", "1"}
-        else:
-            options[name] = value
-    return options
-
-
-def _export(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from . import pipeline
-    from .errors import MlopsRefsError
-    from .exporters import default_registry
-
-    if args.output and not args.format:
-        raise MlopsRefsError("-o/--output needs -f/--format; without -f every format goes into --out")
-    if args.options and not args.format:
-        raise MlopsRefsError("-O/--option needs -f/--format: options belong to one format")
-    selection = pipeline.Selection(args.collection, tuple(args.types), tuple(args.tags))
-    use_cache = not args.no_cache
-    if args.format:
-        cls = default_registry.get_class(args.format)
-        exporter = cls(**_parse_options(cls, args.options))
-        target = args.output or str(Path(args.out) / cls.default_filename)
-        if args.output and os.path.isdir(args.output):
-            raise MlopsRefsError(f"-o {args.output} is a folder; give a file name, or use --out for a folder")
-        plan = pipeline.plan([(exporter, target)], args.catalog, selection, use_cache)
-    else:
-        plan = pipeline.plan_all(Path(args.out), args.catalog, selection, use_cache, default_registry)
-    outcome = pipeline.check(plan) if args.check else pipeline.export(plan)
-    for name, why in outcome.failed.items():
-        print(f"{PROG}: error: the {name} exporter {why}; its file was left as it was", file=sys.stderr)
-    if args.check:
-        for target in outcome.stale:
-            print(f"stale: {target} (run: {PROG} export)", file=sys.stderr)
-        if not outcome.stale and not outcome.failed:
-            print(f"ok: {len(plan.jobs)} file(s) up to date")
-        return 1 if outcome.stale or outcome.failed else 0
-    for target in outcome.written:
-        if target != pipeline.STDOUT:
-            print(f"wrote {target}", file=sys.stderr)
-    return 1 if outcome.failed else 0

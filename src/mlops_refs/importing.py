@@ -272,10 +272,10 @@ def convert(
         if target == "-":
             raise MlopsRefsError("-t/--to is needed when the output is standard output")
         to = os.path.splitext(target)[1] or target
-    from .cli import _parse_options
+    from .cli_commands import parse_options
 
     cls = default_registry.get_class(to)
-    exporter = cls(**_parse_options(cls, options or []))
+    exporter = cls(**parse_options(cls, options or []))
     catalog, report = read(sys.stdin.buffer if source == "-" else source, fmt)
     if target == "-":
         out: IO[str] = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
