@@ -9,7 +9,6 @@ prints the outcome.
 
 from __future__ import annotations
 
-import difflib
 import io
 import os
 from collections.abc import Iterable
@@ -74,6 +73,8 @@ def _require_known(kind: str, wanted: Iterable[str], known: list[str]) -> None:
             continue
         if len(known) <= _LISTED:
             raise MlopsRefsError(f"unknown {kind} {name!r}; {kind}s are: {', '.join(known) or 'none'}")
+        import difflib  # only for a name that is not known: a warm export does without it
+
         close = difflib.get_close_matches(name, known, n=5)
         hint = f"close matches: {', '.join(close)}" if close else "none has a close name"
         raise MlopsRefsError(f"unknown {kind} {name!r}; {hint} (of {len(known)} {kind}s)")
