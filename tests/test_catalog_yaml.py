@@ -91,3 +91,13 @@ def test_extra_is_one_list_of_name_and_value(good_catalog) -> None:
         {"name": "file", "value": "a: b.pdf"},
         {"name": "owner", "value": "you"},
     ]
+
+
+def test_plain_scalar_tags_match_pyyaml_resolve_for_every_first_character() -> None:
+    from mlops_refs.readers import catalog_yaml
+
+    resolver, node = catalog_yaml._resolver()
+    texts = ["", "yes", "No", "~", "null", "2015", "0x1F", "1_000", "1:20", "-1", "+1", ".inf", "<<", "="]
+    texts += [chr(c) + rest for c in range(0x20, 0x250) for rest in ("", "es", "123", ".5", "ull", " x")]
+    got = {t: catalog_yaml._implicit_tag(t) for t in texts}
+    assert got == {t: str(resolver.resolve(node, t, (True, False))) for t in texts}

@@ -127,6 +127,8 @@ def _resolver() -> Any:
 def _implicit_tag(text: str) -> str:
     """The tag YAML gives a plain scalar: str, int, float, bool, null, timestamp..."""
     resolver, node = _resolver()
+    if text[:1] not in resolver.yaml_implicit_resolvers:  # no pattern for its first character: a string,
+        return _STR_TAG  # as resolve() answers without a pattern to try (most titles and names)
     return str(resolver.resolve(node, text, (True, False)))
 
 
