@@ -6,7 +6,8 @@ Modules, each depending only on those above it:
 - ``workspace``: generated inputs, cache environment, the command to run, the machine;
 - ``stages``: the library's own stages, through its public API; one meaning per stage name;
 - ``peers``: the other tools and floors each stage is compared with;
-- ``single``: every measurement at one size; ``scaling``: each stage at two sizes; ``merging``: the merge
-  at two sizes;
-- ``report``: ratios, targets and tables; ``cli``: the command line (``python benchmarks/bench.py``).
+- ``merging``: the merge at two sizes;
+- ``report``: ratios, targets and tables;
+- ``single``: every measurement at one size; ``scaling``: each stage at two sizes;
+- ``cli``: the command line (``python benchmarks/bench.py``).
 """
