@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -307,3 +308,12 @@ def test_catalog_date_compares_dates_known_to_different_precision() -> None:
     year, month = PartialDate(2012), PartialDate(2012, 12)
     resources = [Resource(id=f"r{n}", type="book", title="t", issued=d) for n, d in enumerate((year, month))]
     assert Catalog.build(CatalogInfo(), [], resources).date == month
+
+
+def test_the_schema_allows_exactly_the_model_types_and_collection_kinds() -> None:
+    from mlops_refs.bundled import schema_path
+    from mlops_refs.model import COLLECTION_KINDS, RESOURCE_TYPES
+
+    defs = json.loads(schema_path().read_text(encoding="utf-8"))["$defs"]
+    assert sorted(defs["resource"]["properties"]["type"]["enum"]) == sorted(RESOURCE_TYPES)
+    assert sorted(defs["collection"]["properties"]["kind"]["enum"]) == sorted(COLLECTION_KINDS)

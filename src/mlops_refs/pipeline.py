@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -63,14 +62,9 @@ class Selection:
 
 
 def _known_types(catalog: Catalog) -> list[str]:
-    from .bundled import schema_path
+    from .model import RESOURCE_TYPES
 
-    present = {r.type for r in catalog.resources}
-    try:
-        schema = json.loads(schema_path().read_text(encoding="utf-8"))
-        return sorted(present.union(schema["$defs"]["resource"]["properties"]["type"]["enum"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return sorted(present)
+    return sorted({r.type for r in catalog.resources}.union(RESOURCE_TYPES))
 
 
 def _require_known(kind: str, wanted: Iterable[str], known: list[str]) -> None:
