@@ -764,6 +764,40 @@ def merge_pair(size: int, seed: int, share: float = 0.2) -> tuple[Any, Any, dict
     )
 
 
+def union(first: Any, second: Any) -> Any:
+    """Both libraries of a ``merge_pair`` as one catalog, the planted copies beside their originals."""
+    from mlops_refs.model import Catalog
+
+    return Catalog.build(
+        first.info, (*first.collections, *second.collections), (*first.resources, *second.resources)
+    )
+
+
+#: The files ``library_files`` writes, by name, and the format of each.
+LIBRARY_FILES = {"library.bib": "bibtex", "bookmarks.html": "netscape"}
+
+
+def library_files(size: int, seed: int, out: Path) -> dict[str, Any]:
+    """Write ``size`` resources (rounded down to even) as a BibTeX file and a Netscape bookmark file.
+
+    The records are both libraries of ``merge_pair(size // 2, seed)``, so about a tenth of them are planted
+    duplicates of others (see ``PLANTED_KINDS``), each kept in one collection only, so that the bookmark file
+    holds exactly one bookmark per record; each file is exported by mlops-refs itself.
+    """
+    import mlops_refs
+
+    first, second, planted = merge_pair(max(1, size // 2), seed)
+    both = union(first, second)
+    one_place = [replace(r, collection_ids=r.collection_ids[:1]) for r in both.resources]
+    both = type(both).build(both.info, both.collections, one_place)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, fmt in LIBRARY_FILES.items():
+        tmp = out / f"{name}.tmp"
+        tmp.write_text(mlops_refs.dumps(both, fmt), encoding="utf-8", newline="")
+        tmp.replace(out / name)
+    return {"records": len(both.resources), "planted": {k: len(v) for k, v in planted.items()}}
+
+
 def _write_yaml(path: Path, data: dict[str, Any], comment: str) -> None:
     text = yaml.dump(
         data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=None, width=4096
@@ -787,7 +821,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="load the result and print its field mix beside the bundled catalog's, as JSON",
     )
+    parser.add_argument(
+        "--library",
+        action="store_true",
+        help=f"write {' and '.join(LIBRARY_FILES)} (with planted duplicates) instead of a catalog",
+    )
     args = parser.parse_args(argv)
+    if args.library:
+        written = library_files(args.size, args.seed, args.out)
+        print(
+            f"wrote {written['records']} records, planted {written['planted']} -> {args.out}", file=sys.stderr
+        )
+        return 0
     summary = generate(args.size, args.seed, args.out, args.per_file)
     print(
         f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB): {summary['size']} resources, "

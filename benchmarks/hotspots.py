@@ -17,7 +17,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import bench
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mlops_bench import stages, workspace
+from mlops_bench.cli import DEFAULT_SEED
 
 
 def profile_call(label: str, fn: Callable[[], object], top: int, sort: str) -> str:
@@ -37,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=10_000, help="resources (default 10000)")
-    parser.add_argument("--seed", type=int, default=bench.DEFAULT_SEED, help="generator seed (default 1)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed (default 1)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="where generated catalogs are kept")
     parser.add_argument("--stage", default="all", help="load, a format name, or all (default)")
     parser.add_argument("--top", type=int, default=15, help="rows per profile (default 15)")
@@ -48,12 +51,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import mlops_refs
 
-    catalog_dir, _ = bench.ensure_catalog(
-        args.size, args.seed, (args.cache_dir or bench.default_cache_root())
+    catalog_dir, _ = workspace.ensure_catalog(
+        args.size, args.seed, (args.cache_dir or workspace.default_cache_root())
     )
-    bundled = mlops_refs.load_catalog()  # warm-up: imports, compiled validators, the registry
-    for name in mlops_refs.formats():
-        mlops_refs.dumps(bundled, name)
+    stages.warm_up()
 
     if args.stage in ("all", "load"):
         print(profile_call("load_catalog", lambda: mlops_refs.load_catalog(catalog_dir), args.top, args.sort))

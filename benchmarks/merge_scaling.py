@@ -3,103 +3,20 @@
     python benchmarks/merge_scaling.py                       # 2,000 and 20,000 resources per library
     python benchmarks/merge_scaling.py --sizes 500 5000 --repeat 5 --json
 
-Each library comes from ``generate.merge_pair`` (about a fifth of the second library are planted copies of
-the first: DOI forms, arXiv forms, URL variants, same title/year/author). Building the libraries is not
-timed; each stage's least CPU time over ``--repeat`` runs is, the runs of both sizes alternating. The
-check: every planted identifier duplicate merged, every planted title pair proposed, nothing else merged.
+The method is in ``mlops_bench/merging.py``; ``bench.py`` reports the same figures under ``merge`` and its
+ratio ``merge_2k_to_20k``.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import merge_pair
-from mlops_refs.merge import find_duplicates, merge
-from mlops_refs.model import Catalog
-
-SMALL_LIBRARIES = 10  # different small pairs timed one after the other, as bench.py --scaling does
-LINEAR_LIMIT = 12.0  # ten times the records may cost at most twelve times the time
-
-
-def cpu_time(stage: Callable[[], Any]) -> float:
-    """CPU time of one run of a stage, the collector off during it."""
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.process_time()
-        stage()
-        return time.process_time() - start
-    finally:
-        gc.enable()
-
-
-def check(first: Catalog, second: Catalog, planted: dict[str, list[tuple[str, str]]]) -> dict[str, Any]:
-    """What the merge found against what was planted."""
-    report = merge(first, [(second, "bibtex")]).report
-    merged = {(m["resource"], m["record"]) for m in report.merges}
-    expected = {pair for kind in ("doi", "arxiv", "url") for pair in planted[kind]}
-    proposed = {tuple(p["resources"]) for p in report.candidates}
-    return {
-        "planted": {kind: len(pairs) for kind, pairs in planted.items()},
-        "merged": len(merged),
-        "missed": sorted(expected - merged),
-        "wrongly_merged": sorted(merged - expected),
-        "candidates_missed": sorted(set(planted["title"]) - proposed),
-        "candidates_extra": sorted(proposed - set(planted["title"])),
-        "two_way": len(report.two_way),
-    }
-
-
-def union(first: Catalog, second: Catalog) -> Catalog:
-    """Both libraries as one catalog (for find_duplicates)."""
-    return Catalog.build(
-        first.info, (*first.collections, *second.collections), (*first.resources, *second.resources)
-    )
-
-
-STAGES = ("merge_s", "find_duplicates_s")
-
-
-def stages(size: int, seed: int) -> tuple[dict[str, Callable[[], Any]], dict[str, Any]]:
-    """The timed stages of one size, and the check of what its merge found."""
-    first, second, planted = merge_pair(size, seed)
-    both = union(first, second)
-    run = {
-        "merge_s": lambda: merge(first, [(second, "bibtex")]),
-        "find_duplicates_s": lambda: find_duplicates(both),
-    }
-    return run, check(first, second, planted)
-
-
-def scaling(sizes: list[int], seed: int, repeat: int) -> dict[str, Any]:
-    """Both sizes measured, samples alternating between them (drift hits both), and each stage's ratio.
-
-    The small side runs ``SMALL_LIBRARIES`` different library pairs one after the other and counts a tenth
-    of their time, so that it does not gain from finding one small pair in the processor's caches again.
-    """
-    small_size, big_size = min(sizes), max(sizes)
-    smalls = [stages(small_size, seed + i) for i in range(SMALL_LIBRARIES)]
-    big_run, big_check = stages(big_size, seed)
-    small: dict[str, Any] = {"size": small_size, "check": smalls[0][1]}
-    big: dict[str, Any] = {"size": big_size, "check": big_check}
-    for stage in STAGES:
-        runs = [run[stage] for run, _ in smalls]
-        small[stage] = big[stage] = float("inf")
-        for _ in range(repeat):
-            small[stage] = min(small[stage], cpu_time(lambda runs=runs: [r() for r in runs]) / len(runs))
-            big[stage] = min(big[stage], cpu_time(big_run[stage]))
-    ratios = {stage: big[stage] / small[stage] if small[stage] > 0 else None for stage in STAGES}
-    linear = all(r is not None and r <= LINEAR_LIMIT for r in ratios.values())
-    return {"small": small, "big": big, "ratios": ratios, "limit": LINEAR_LIMIT, "linear": linear}
+from mlops_bench import merging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,24 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    result = scaling(args.sizes, args.seed, args.repeat)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    small, big = result["small"], result["big"]
-    print(f"{'stage':<18} {small['size']:>10,} {big['size']:>10,}  ratio (limit {LINEAR_LIMIT:g}x)")
-    for stage, ratio in result["ratios"].items():
-        shown = "n/a" if ratio is None else f"{ratio:.1f}x"
-        print(f"{stage:<18} {small[stage]:>9.3f}s {big[stage]:>9.3f}s  {shown}")
-    for side in (small, big):
-        c = side["check"]
-        print(
-            f"{side['size']:,}: planted {c['planted']}, merged {c['merged']}, missed {len(c['missed'])}, "
-            f"wrongly merged {len(c['wrongly_merged'])}, "
-            f"candidate pairs missed {len(c['candidates_missed'])}, "
-            f"extra {len(c['candidates_extra'])}, two-way {c['two_way']}"
-        )
-    print("linear: " + ("yes" if result["linear"] else "NO"))
+    result = merging.scaling(args.sizes, args.seed, args.repeat)
+    print(json.dumps(result, indent=2) if args.json else merging.table(result))
     return 0
 
 

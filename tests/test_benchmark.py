@@ -20,6 +20,7 @@ IN_PROCESS = (
     "load_catalog",
     "json_loads_catalog",
     "all_exports",
+    "import_bookmarks",
 )
 PROCESSES = (
     "process_python_pass",
@@ -39,6 +40,7 @@ PEERS = (
     "lxml_tostring_zotero_rdf",
     "lxml_build_opml",
     "lxml_build_zotero_rdf",
+    "html_parser_bookmarks",
 )
 RATIOS = (
     "all_exports_vs_pandoc",
@@ -58,8 +60,9 @@ RATIOS = (
     "export_cold_vs_pandoc",
     "convert_vs_pandoc",
     "import_vs_pandoc",
+    "bookmarks_import_vs_html_parser",
+    "merge_2k_to_20k",
 )
-PENDING = ("bookmarks_import_vs_html_parser", "merge_2k_to_20k")
 
 
 def _positive(value: object) -> bool:
@@ -84,7 +87,9 @@ def run_bench(cache_dir: Path, *args: str) -> dict:
 def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
     from mlops_refs import formats
 
-    result = run_bench(tmp_path, "--size", "50", "--repeat", "1")
+    result = run_bench(
+        tmp_path, "--size", "50", "--repeat", "1", "--bookmarks", "300", "--merge-sizes", "30", "60"
+    )
 
     assert result["size"] == 50
     assert result["repeat"] == 1
@@ -117,9 +122,17 @@ def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
         else:
             assert _positive(ratios[name]), (name, ratios[name])
 
-    for name in PENDING:  # stages whose code is not there yet: null, and the reason in "skipped"
-        assert ratios[name] is None
-        assert result["skipped"][name]
+    bookmarks = result["bookmarks"]
+    assert bookmarks["bookmarks"] == 300, bookmarks  # every generated bookmark read
+    assert Path(bookmarks["path"]).read_text(encoding="utf-8").count("<DT><A ") == 300
+
+    merge = result["merge"]
+    assert (merge["small"]["size"], merge["big"]["size"]) == (30, 60)
+    assert ratios["merge_2k_to_20k"] == round(merge["ratios"]["merge_s"], 4)
+    for side in ("small", "big"):
+        check = merge[side]["check"]
+        assert check["merged"] > 0, check
+        assert check["missed"] == check["wrongly_merged"] == check["candidates_missed"] == [], check
 
     for name, target in result["targets"].items():
         assert set(target) == {"max", "value", "met"}, name
@@ -138,7 +151,7 @@ def test_bench_scaling_compares_every_size_dependent_stage(tmp_path: Path) -> No
     assert (report["sizes"], report["size_ratio"], report["limit"]) == ([20, 40], 2.0, 2.4)
     assert (report["repeat"], report["small_calls_per_sample"], report["small_seeds"]) == (2, 2, [1, 2])
     exports = {f"export_{name.replace('-', '_')}" for name in formats()}
-    ours = set(IN_PROCESS) - {"json_loads_catalog"}  # a floor, not a stage of ours
+    ours = set(IN_PROCESS) - {"json_loads_catalog", "import_bookmarks"}  # a floor; a size of its own
     expected = exports | ours | {"process_export_cold", "process_export_warm"}
     assert set(report["scaling"]) == expected, report["skipped"]
     assert set(report["within_limit"]) == set(report["paired_median"]) == expected
