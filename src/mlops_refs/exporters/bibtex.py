@@ -11,6 +11,7 @@ from ..crosswalk import format_type
 from ..errors import ExportError
 from ..text.latex import escape, protect_title
 from . import BaseExporter, Options
+from .memo import per_catalog
 
 if TYPE_CHECKING:
     from ..model import Catalog, Person, Resource
@@ -170,6 +171,14 @@ class _BibBase(BaseExporter):
         stream.write(f"% {title}: {len(catalog.resources)} entries, written by mlops-refs.\n")
         stream.write("% Encoding: " + ("ASCII (LaTeX escapes)" if self.ascii_only else "UTF-8") + "\n")
         titles = {c.id: c.title for c in catalog.collections} if self.options.groups else {}
+        if not titles:
+            try:
+                texts = self.entry_texts(catalog)
+            except ExportError:
+                texts = None  # the loop below writes up to the resource at fault and names it
+            if texts is not None:
+                stream.write("".join(["\n" + text for text in texts]))
+                return
         for resource in catalog.resources:
             try:
                 if titles and resource.collection_ids:
@@ -186,6 +195,11 @@ class _BibBase(BaseExporter):
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def entry_texts(self, catalog: Catalog) -> tuple[str, ...]:
+        """Every resource's ``entry_text``, in catalog order, built once per catalog and options."""
+        key = ("entry_texts", type(self), self.options)
+        return per_catalog(catalog, key, lambda: tuple([self.entry_text(r) for r in catalog.resources]))
 
     def entry_text(self, r: Resource) -> str:
         """One resource's entry exactly as ``write`` writes it, ending in a line feed."""

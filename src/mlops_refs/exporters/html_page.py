@@ -246,5 +246,5 @@ class HtmlPageExporter(BaseExporter):
 
     def _data(self, catalog: Catalog) -> dict[str, Any]:
         """What the script reads besides the cards: each resource's BibTeX entry, by id."""
-        bibtex = BibTeXExporter()
-        return {"bibtex": {r.id: bibtex.entry_text(r) for r in catalog.resources}}
+        texts = BibTeXExporter().entry_texts(catalog)  # the entries the bibtex export of this run writes
+        return {"bibtex": dict(zip([r.id for r in catalog.resources], texts, strict=True))}

@@ -1,0 +1,59 @@
+"""Work shared between the exporters of one run is kept per catalog object: never served to another one."""
+
+from __future__ import annotations
+
+import gc
+import json
+from dataclasses import replace
+
+import lxml.html
+
+from mlops_refs import dumps
+from mlops_refs.exporters import memo
+from mlops_refs.exporters.bibtex import BibTeXExporter
+from mlops_refs.model import Catalog
+
+
+def page_bibtex(catalog: Catalog) -> dict[str, str]:
+    page = lxml.html.document_fromstring(dumps(catalog, "html-page"))
+    (data,) = page.xpath('//script[@id="page-data"]')
+    return json.loads(data.text)["bibtex"]
+
+
+def test_the_page_embeds_the_entries_the_bibtex_export_writes(good_catalog: Catalog) -> None:
+    written = dumps(good_catalog, "bibtex")
+    embedded = page_bibtex(good_catalog)
+    assert list(embedded) == [r.id for r in good_catalog.resources]
+    for resource in good_catalog.resources:
+        assert "\n" + embedded[resource.id] in written
+        assert embedded[resource.id] == BibTeXExporter().entry_text(resource)
+
+
+def test_another_catalog_with_the_same_ids_gets_its_own_entries(good_catalog: Catalog) -> None:
+    dumps(good_catalog, "bibtex")  # fills the shared entries of good_catalog
+    first = good_catalog.resources[0]
+    changed = Catalog(
+        good_catalog.info,
+        good_catalog.collections,
+        (replace(first, title="A Changed Title"), *good_catalog.resources[1:]),
+    )
+    assert "{Changed} {Title}" in page_bibtex(changed)[first.id]
+    assert "{Changed} {Title}" in dumps(changed, "bibtex")
+    assert "{Changed} {Title}" not in dumps(good_catalog, "bibtex")
+
+
+def test_options_that_change_the_entries_are_not_shared(good_catalog: Catalog) -> None:
+    plain = dumps(good_catalog, "bibtex")
+    unprotected = BibTeXExporter(protect_capitals=False).entry_texts(good_catalog)
+    assert unprotected != BibTeXExporter().entry_texts(good_catalog)
+    assert dumps(good_catalog, "bibtex") == plain
+
+
+def test_the_shared_work_goes_with_its_catalog(good_catalog: Catalog) -> None:
+    copy = Catalog(good_catalog.info, good_catalog.collections, good_catalog.resources)
+    BibTeXExporter().entry_texts(copy)
+    assert id(copy) in memo._MEMO
+    ident = id(copy)
+    del copy
+    gc.collect()
+    assert ident not in memo._MEMO
