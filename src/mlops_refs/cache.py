@@ -172,6 +172,10 @@ class OutputCache:
     def _entry(self, key: str) -> Path:
         return self.folder / f"{key}.out"
 
+    def has(self, key: str) -> bool:
+        """True when an entry for ``key`` exists (``copy_to`` still checks its bytes)."""
+        return self._entry(key).is_file()
+
     def copy_to(self, key: str, out: BinaryIO) -> bool:
         """Copy the entry's bytes to ``out`` and return True when they match their length and SHA-256."""
         try:

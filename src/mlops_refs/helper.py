@@ -1,0 +1,196 @@
+"""A second process that builds some of a run's exports while this one builds the others.
+
+After the catalog is loaded, one forked helper takes the run's remaining exports from the end of the list
+while this process goes on from the start; a pipe holding one byte per export hands out each one exactly
+once (this process reads one byte before each export it builds, the helper before each it takes, so the
+two ends meet). The helper writes each output into an anonymous temp file and reports where it is; this
+process copies it into the export's staged file in plan order. The helper only ever builds bytes: every
+file is staged, checked and renamed here. An export the helper did not finish (an error, a crash) is built
+here as if there were no helper, so every error and message is the one a single process gives. Without
+fork, with one CPU, or when fork or a pipe fails, everything is built here as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import tempfile
+from typing import IO, TYPE_CHECKING
+
+from .exporters import write
+from .files import writes_in_place
+
+if TYPE_CHECKING:
+    from .pipeline import Job, LazyCatalog, Plan
+
+_CHUNK = 1 << 20
+_OWN_MODULES = f"{__package__}."  # plugins' exporters are built in this process, as always
+
+
+def usable_cpus() -> int:
+    """How many CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class Helper:
+    """One forked helper for a plan: started at the first export built, reaped when the block ends."""
+
+    def __init__(self, plan: Plan, catalog: LazyCatalog, enabled: bool = True) -> None:
+        self.plan = plan
+        self.catalog = catalog
+        self.enabled = enabled and hasattr(os, "fork") and usable_cpus() > 1
+        self.started = False
+        self.shares: list[int] = []  # plan indexes of the exports shared out, in plan order
+        self.pid: int | None = None
+        self.claims: int | None = None  # read end of the pipe of claims
+        self.status: int | None = None  # read end of the helper's reports
+        self.out: IO[bytes] | None = None
+        self.done: dict[int, tuple[int, int]] | None = None  # plan index -> (start, end) in ``out``
+
+    def __enter__(self) -> Helper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _eligible(self, index: int) -> bool:
+        job = self.plan.jobs[index]
+        if writes_in_place(job.target) or not type(job.exporter).__module__.startswith(_OWN_MODULES):
+            return False
+        cache = self.plan.cache
+        return not (cache is not None and job.key is not None and cache.has(job.key))
+
+    def copy_to(self, job: Job, stream: IO[str]) -> bool:
+        """Copy ``job``'s output, built by the helper, into ``stream``; False when it is to be built here."""
+        if not self.enabled:
+            return False
+        index = next((i for i, planned in enumerate(self.plan.jobs) if planned is job), None)
+        if index is None:
+            return False
+        if not self.started:
+            if not self._eligible(index):
+                return False
+            self._start(index)
+        if index not in self.shares or self.claims is None:
+            return False
+        if os.read(self.claims, 1):
+            return False  # claimed here: build it in this process
+        span = self._collect().get(index)
+        if span is None or self.out is None:
+            return False
+        stream.flush()
+        buffer = stream.buffer  # type: ignore[attr-defined]
+        start, end = span
+        while start < end:
+            chunk = os.pread(self.out.fileno(), min(_CHUNK, end - start), start)
+            if not chunk:
+                raise OSError("the helper's output ended early")
+            buffer.write(chunk)
+            start += len(chunk)
+        return True
+
+    def _start(self, first: int) -> None:
+        """Load the catalog here, then fork the helper if at least two exports are left to share."""
+        self.started = True
+        shares = [i for i in range(first, len(self.plan.jobs)) if self._eligible(i)]
+        if len(shares) < 2:
+            return
+        self.catalog.get()  # loaded once, before the fork: both processes read it
+        opened: list[int] = []
+        out: IO[bytes] | None = None
+        try:
+            out = tempfile.TemporaryFile()  # noqa: SIM115 - no name: nothing is ever left behind
+            claims_r, claims_w = os.pipe()
+            opened += [claims_r, claims_w]
+            status_r, status_w = os.pipe()
+            opened += [status_r, status_w]
+            os.write(claims_w, b"x" * len(shares))
+            os.close(claims_w)
+            opened.remove(claims_w)
+            pid = os.fork()
+        except OSError:
+            for fd in opened:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            if out is not None:
+                out.close()
+            return
+        if pid == 0:
+            _serve(self.plan, self.catalog, shares, claims_r, status_w, out)  # never returns
+        os.close(status_w)
+        self.pid, self.claims, self.status, self.out, self.shares = pid, claims_r, status_r, out, shares
+
+    def _collect(self) -> dict[int, tuple[int, int]]:
+        """Wait for the helper to finish; the exports it wrote, by plan index."""
+        if self.done is not None:
+            return self.done
+        self.done = {}
+        if self.status is None:
+            return self.done
+        data = bytearray()
+        while chunk := os.read(self.status, 1 << 16):
+            data += chunk
+        self._reap()
+        size = os.fstat(self.out.fileno()).st_size if self.out is not None else 0
+        for line in bytes(data).split(b"\n"):
+            fields = line.split()
+            if len(fields) == 3 and all(f.isdigit() for f in fields):
+                index, start, end = (int(f) for f in fields)
+                if index in self.shares and start <= end <= size:
+                    self.done[index] = (start, end)
+        return self.done
+
+    def _reap(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = None
+
+    def close(self) -> None:
+        """Stop the helper if it still runs, wait for it, and close the pipes and the temp file."""
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+        for fd in (self.claims, self.status):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.claims = self.status = None
+        if self.out is not None:
+            with contextlib.suppress(OSError):
+                self.out.close()
+            self.out = None
+
+
+def _serve(
+    plan: Plan, catalog: LazyCatalog, shares: list[int], claims: int, status: int, out: IO[bytes]
+) -> None:
+    """The helper's whole life: take exports from the end, write each to ``out``, report it; then exit."""
+    code = 1
+    try:
+        parent = os.getppid()
+        loaded = catalog.get()
+        fd = out.fileno()
+        taken = 0
+        while os.getppid() == parent and os.read(claims, 1):
+            taken += 1
+            index = shares[-taken]
+            start = os.lseek(fd, 0, os.SEEK_END)
+            stream = open(fd, "w", encoding="utf-8", newline="", closefd=False)  # noqa: SIM115
+            try:
+                write(plan.jobs[index].exporter, loaded, stream)
+                stream.close()
+                report = f"{index} {start} {os.lseek(fd, 0, os.SEEK_END)}\n"
+            except Exception:  # built again in the main process, which reports it as a single process does
+                report = f"{index} -\n"
+            finally:
+                with contextlib.suppress(Exception):
+                    stream.close()
+            os.write(status, report.encode("ascii"))
+        code = 0
+    finally:
+        os._exit(code)

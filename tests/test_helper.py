@@ -1,0 +1,176 @@
+"""Exports built in two processes: the same bytes, the same errors, and no process left behind."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mlops_refs import cache, helper, pipeline
+from mlops_refs.errors import ExportError
+from mlops_refs.exporters.bibtex import BibLaTeXExporter
+from mlops_refs.exporters.zotero_rdf import ZoteroRdfExporter
+
+GOOD = Path(__file__).parent / "fixtures" / "good"
+needs_two_cpus = pytest.mark.skipif(
+    not hasattr(os, "fork") or helper.usable_cpus() < 2, reason="the helper needs fork and two CPUs"
+)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def no_child_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def export(out: Path, use_helper: bool, monkeypatch: pytest.MonkeyPatch) -> pipeline.Outcome:
+    monkeypatch.setattr(pipeline, "HELPER", use_helper)
+    return pipeline.export(pipeline.plan_all(out, GOOD, use_cache=False))
+
+
+class Spy:
+    """Counts the exports the helper handed over."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.copied: list[str] = []
+        original = helper.Helper.copy_to
+
+        def copy_to(this: helper.Helper, job: pipeline.Job, stream: object) -> bool:
+            copied = original(this, job, stream)  # type: ignore[arg-type]
+            if copied:
+                self.copied.append(job.name)
+            return copied
+
+        monkeypatch.setattr(helper.Helper, "copy_to", copy_to)
+
+
+@needs_two_cpus
+def test_two_processes_write_the_bytes_one_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = Spy(monkeypatch)
+    alone = export(tmp_path / "alone", False, monkeypatch)
+    assert spy.copied == []
+    shared = export(tmp_path / "shared", True, monkeypatch)
+    assert spy.copied
+    assert "zotero-rdf" in spy.copied
+    assert len(spy.copied) < len(alone.written)  # and this process the ones from the start
+    assert files(tmp_path / "shared") == files(tmp_path / "alone")
+    assert [Path(t).name for t in shared.written] == [Path(t).name for t in alone.written]
+    assert shared.failed == alone.failed == {}
+    assert no_child_left()
+    assert sorted(p.name for p in tmp_path.rglob(".*")) == []  # no temp file anywhere
+
+
+@needs_two_cpus
+def test_check_with_the_helper_finds_the_same_stale_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export(tmp_path / "out", False, monkeypatch)
+    (tmp_path / "out" / "mlops-refs.rdf").write_text("old", encoding="utf-8")
+    spy = Spy(monkeypatch)
+    monkeypatch.setattr(pipeline, "HELPER", True)
+    plan = pipeline.plan_all(tmp_path / "out", GOOD, use_cache=False)
+    assert pipeline.check(plan).stale == [str(tmp_path / "out" / "mlops-refs.rdf")]
+    assert spy.copied
+    assert no_child_left()
+
+
+@needs_two_cpus
+def test_a_cached_export_is_served_here_and_the_rest_is_shared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    first = pipeline.export(pipeline.plan_all(tmp_path / "a", GOOD))
+    rdf = next(job for job in pipeline.plan_all(tmp_path / "a", GOOD).jobs if job.name == "zotero-rdf")
+    assert rdf.key is not None
+    for entry in (tmp_path / "cache").iterdir():
+        if entry.name != f"{rdf.key}.out":
+            entry.unlink()
+    spy = Spy(monkeypatch)
+    second = pipeline.export(pipeline.plan_all(tmp_path / "b", GOOD))
+    assert second.from_cache == [str(tmp_path / "b" / "mlops-refs.rdf")]
+    assert spy.copied
+    assert "zotero-rdf" not in spy.copied
+    assert files(tmp_path / "b") == files(tmp_path / "a")
+    assert first.failed == second.failed == {}
+
+
+def broken_write(self: object, catalog: object, stream: object) -> None:
+    raise RuntimeError("boom")
+
+
+def user_error(self: object, catalog: object, stream: object) -> None:
+    raise ExportError("zotero-rdf: resource x: cannot be written")
+
+
+@pytest.mark.parametrize("use_helper", [False, True])
+def test_an_exporter_failing_in_the_helper_fails_as_in_one_process(
+    use_helper: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ZoteroRdfExporter, "write", broken_write)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "mlops-refs.rdf").write_text("kept", encoding="utf-8")
+    outcome = export(tmp_path / "out", use_helper, monkeypatch)
+    assert outcome.failed == {"zotero-rdf": "failed: RuntimeError: boom"}
+    assert (tmp_path / "out" / "mlops-refs.rdf").read_text(encoding="utf-8") == "kept"
+    assert len(list((tmp_path / "out").iterdir())) == len(outcome.written) + 1
+    assert no_child_left()
+
+
+@pytest.mark.parametrize("use_helper", [False, True])
+@pytest.mark.parametrize("failing", [BibLaTeXExporter, ZoteroRdfExporter])  # the first and the last
+def test_a_user_error_stops_the_run_as_in_one_process(
+    failing: type, use_helper: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(failing, "write", user_error)
+    with pytest.raises(ExportError, match=r"^zotero-rdf: resource x: cannot be written$"):
+        export(tmp_path / "out", use_helper, monkeypatch)
+    assert not (tmp_path / "out").exists()
+    assert no_child_left()
+
+
+def test_without_fork_everything_is_built_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    export(tmp_path / "alone", False, monkeypatch)
+    spy = Spy(monkeypatch)
+    monkeypatch.delattr(os, "fork", raising=False)
+    export(tmp_path / "nofork", True, monkeypatch)
+    assert spy.copied == []
+    assert files(tmp_path / "nofork") == files(tmp_path / "alone")
+
+
+def test_a_failing_fork_builds_everything_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    export(tmp_path / "alone", False, monkeypatch)
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    spy = Spy(monkeypatch)
+    monkeypatch.setattr(os, "fork", no_fork)
+    monkeypatch.setattr(helper, "usable_cpus", lambda: 2)
+    export(tmp_path / "failed", True, monkeypatch)
+    assert spy.copied == []
+    assert files(tmp_path / "failed") == files(tmp_path / "alone")
+
+
+@needs_two_cpus
+def test_a_crashed_helper_leaves_its_exports_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export(tmp_path / "alone", False, monkeypatch)
+
+    def crash(*args: object) -> None:
+        os._exit(3)
+
+    spy = Spy(monkeypatch)
+    monkeypatch.setattr(helper, "_serve", crash)
+    outcome = export(tmp_path / "crashed", True, monkeypatch)
+    assert spy.copied == []
+    assert outcome.failed == {}
+    assert files(tmp_path / "crashed") == files(tmp_path / "alone")
+    assert no_child_left()
