@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import fields
-from functools import cache
+from functools import cache, lru_cache
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from .base import NotThisFormatError, Report
@@ -92,6 +92,8 @@ def quoted(text: str) -> str:
     >>> quoted('say "hi"\\n')
     '"say \\\\"hi\\\\"\\\\n"'
     """
+    if not _ESCAPE.search(text):
+        return '"' + text + '"'
     return '"' + _ESCAPE.sub(_escape_char, text) + '"'
 
 
@@ -138,10 +140,43 @@ def _value(value: object, flow: bool = False) -> str:
     return scalar(str(value), flow)
 
 
+@lru_cache(maxsize=1 << 14)  # a person's line is a function of the (immutable) person; authors recur
 def person(p: Person) -> str:
     """A person on one line: ``{family: Sculley, given: D.}``."""
-    parts = [f"{f.name}: {scalar(getattr(p, f.name), flow=True)}" for f in fields(p) if getattr(p, f.name)]
+    parts = [
+        f"{name}: {_flow_scalar(value)}" for name in _field_names(type(p)) if (value := getattr(p, name))
+    ]
     return "{" + ", ".join(parts) + "}"
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+@lru_cache(maxsize=1 << 14)  # tags, collection ids and names recur from resource to resource
+def _flow_scalar(text: str) -> str:
+    return scalar(text, flow=True)
+
+
+_PEOPLE, _FLOW_LIST, _EXTRA, _PLAIN, _QUOTED = range(5)
+# Each resource field in writing order: its name, its YAML key and how its value is written.
+_RESOURCE_KEYS = tuple(
+    (
+        name,
+        YAML_NAMES.get(name, name),
+        _PEOPLE
+        if name in ("authors", "editors", "translators")
+        else _FLOW_LIST
+        if name in ("tags", "collection_ids", "aliases")
+        else _EXTRA
+        if name == "extra"
+        else _PLAIN
+        if name in PLAIN_FIELDS
+        else _QUOTED,
+    )
+    for name in RESOURCE_ORDER
+)
 
 
 def resource_mapping(r: Resource) -> list[str]:
@@ -152,26 +187,22 @@ def resource_mapping(r: Resource) -> list[str]:
     This is the one place a resource's YAML is rendered: the catalog writer and ``catalogedit`` use it.
     """
     lines = []
-    for name in RESOURCE_ORDER:
+    for name, key, kind in _RESOURCE_KEYS:
         value = getattr(r, name)
         if value is None or value == ():
             continue
-        key = YAML_NAMES.get(name, name)
-        if name in ("authors", "editors", "translators"):
-            lines.append(f"{key}:")
-            lines.extend(f"  - {person(p)}" for p in value)
-        elif name in ("tags", "collection_ids", "aliases"):
-            lines.append(f"{key}: [{', '.join(scalar(v, flow=True) for v in value)}]")
-        elif name == "extra":
-            lines.append(f"{key}:")
-            lines.extend(
-                f"  - {{name: {scalar(field_name, True)}, value: {scalar(text, True)}}}"
-                for field_name, text in value
-            )
-        elif name in PLAIN_FIELDS:
-            lines.append(f"{key}: {scalar(str(value))}")
-        else:
+        if kind == _QUOTED:
             lines.append(f"{key}: {quoted(value.iso() if hasattr(value, 'iso') else str(value))}")
+        elif kind == _PLAIN:
+            lines.append(f"{key}: {scalar(str(value))}")
+        elif kind == _PEOPLE:
+            lines.append(f"{key}:")
+            lines += [f"  - {person(p)}" for p in value]
+        elif kind == _FLOW_LIST:
+            lines.append(f"{key}: [{', '.join([_flow_scalar(v) for v in value])}]")
+        else:
+            lines.append(f"{key}:")
+            lines += [f"  - {{name: {_flow_scalar(n)}, value: {_flow_scalar(text)}}}" for n, text in value]
     return lines
 
 
