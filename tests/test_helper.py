@@ -68,6 +68,24 @@ def test_two_processes_write_the_bytes_one_writes(tmp_path: Path, monkeypatch: p
 
 
 @needs_two_cpus
+@pytest.mark.parametrize("first", ["bibtex", "html-page", "markdown", "zotero-rdf"])
+def test_exporters_sharing_work_are_built_in_one_process(
+    first: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "HELPER", True)
+    plan = pipeline.plan_all(tmp_path / "out", GOOD, use_cache=False)
+    shares = [i for i, job in enumerate(plan.jobs) if job.name >= first]
+    units = helper._units(plan, shares)
+    assert sorted(i for unit in units for i in unit) == shares
+    together = [unit for unit in units if len(unit) > 1]
+    names = [[plan.jobs[i].name for i in unit] for unit in together]
+    assert names == ([["bibtex", "html-page"]] if first == "bibtex" else [])
+    spy = Spy(monkeypatch)
+    pipeline.export(plan)
+    assert ("bibtex" in spy.copied) == ("html-page" in spy.copied)
+
+
+@needs_two_cpus
 def test_check_with_the_helper_finds_the_same_stale_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

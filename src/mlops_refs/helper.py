@@ -1,13 +1,15 @@
 """A second process that builds some of a run's exports while this one builds the others.
 
 After the catalog is loaded, one forked helper takes the run's remaining exports from the end of the list
-while this process goes on from the start; a pipe holding one byte per export hands out each one exactly
-once (this process reads one byte before each export it builds, the helper before each it takes, so the
-two ends meet). The helper writes each output into an anonymous temp file and reports where it is; this
-process copies it into the export's staged file in plan order. The helper only ever builds bytes: every
-file is staged, checked and renamed here. An export the helper did not finish (an error, a crash) is built
-here as if there were no helper, so every error and message is the one a single process gives. Without
-fork, with one CPU, or when fork or a pipe fails, everything is built here as before.
+while this process goes on from the start; a pipe holding one byte per unit hands out each unit exactly once
+(this process reads one byte before each unit it builds, the helper before each it takes, so the two ends
+meet). A unit is one export, or the exports whose exporters name the same ``shared_work`` (the bibtex export
+and the HTML page that embeds its entries), which are worth building in one process. The helper writes each
+output into an anonymous temp file and reports where it is; this process copies it into the export's staged
+file in plan order. The helper only ever builds bytes: every file is staged, checked and renamed here. An
+export the helper did not finish (an error, a crash) is built here as if there were no helper, so every error
+and message is the one a single process gives. Without fork, with one CPU, or when fork or a pipe fails,
+everything is built here as before.
 """
 
 from __future__ import annotations
@@ -43,7 +45,9 @@ class Helper:
         self.catalog = catalog
         self.enabled = enabled and hasattr(os, "fork") and usable_cpus() > 1
         self.started = False
-        self.shares: list[int] = []  # plan indexes of the exports shared out, in plan order
+        self.units: list[list[int]] = []  # plan indexes shared out, grouped, by first index
+        self.unit_of: dict[int, int] = {}  # plan index -> its unit
+        self.here: dict[int, bool] = {}  # unit -> claimed by this process (True) or by the helper
         self.pid: int | None = None
         self.claims: int | None = None  # read end of the pipe of claims
         self.status: int | None = None  # read end of the helper's reports
@@ -74,9 +78,12 @@ class Helper:
             if not self._eligible(index):
                 return False
             self._start(index)
-        if index not in self.shares or self.claims is None:
+        unit = self.unit_of.get(index)
+        if unit is None or self.claims is None:
             return False
-        if os.read(self.claims, 1):
+        if unit not in self.here:  # the first export of a unit: units are claimed in order
+            self.here[unit] = bool(os.read(self.claims, 1))
+        if self.here[unit]:
             return False  # claimed here: build it in this process
         span = self._collect().get(index)
         if span is None or self.out is None:
@@ -95,8 +102,8 @@ class Helper:
     def _start(self, first: int) -> None:
         """Load the catalog here, then fork the helper if at least two exports are left to share."""
         self.started = True
-        shares = [i for i in range(first, len(self.plan.jobs)) if self._eligible(i)]
-        if len(shares) < 2:
+        units = _units(self.plan, [i for i in range(first, len(self.plan.jobs)) if self._eligible(i)])
+        if len(units) < 2:
             return
         self.catalog.get()  # loaded once, before the fork: both processes read it
         opened: list[int] = []
@@ -107,7 +114,7 @@ class Helper:
             opened += [claims_r, claims_w]
             status_r, status_w = os.pipe()
             opened += [status_r, status_w]
-            os.write(claims_w, b"x" * len(shares))
+            os.write(claims_w, b"x" * len(units))
             os.close(claims_w)
             opened.remove(claims_w)
             pid = os.fork()
@@ -119,9 +126,10 @@ class Helper:
                 out.close()
             return
         if pid == 0:
-            _serve(self.plan, self.catalog, shares, claims_r, status_w, out)  # never returns
+            _serve(self.plan, self.catalog, units, claims_r, status_w, out)  # never returns
         os.close(status_w)
-        self.pid, self.claims, self.status, self.out, self.shares = pid, claims_r, status_r, out, shares
+        self.pid, self.claims, self.status, self.out, self.units = pid, claims_r, status_r, out, units
+        self.unit_of = {index: n for n, unit in enumerate(units) for index in unit}
 
     def _collect(self) -> dict[int, tuple[int, int]]:
         """Wait for the helper to finish; the exports it wrote, by plan index."""
@@ -139,7 +147,7 @@ class Helper:
             fields = line.split()
             if len(fields) == 3 and all(f.isdigit() for f in fields):
                 index, start, end = (int(f) for f in fields)
-                if index in self.shares and start <= end <= size:
+                if index in self.unit_of and start <= end <= size:
                     self.done[index] = (start, end)
         return self.done
 
@@ -166,31 +174,49 @@ class Helper:
             self.out = None
 
 
+def _units(plan: Plan, shares: list[int]) -> list[list[int]]:
+    """The shared exports grouped so that exporters naming the same ``shared_work`` go to one process."""
+    units: list[list[int]] = []
+    by_work: dict[str, list[int]] = {}
+    for index in shares:
+        work = getattr(type(plan.jobs[index].exporter), "shared_work", None)
+        if isinstance(work, str) and work in by_work:
+            by_work[work].append(index)
+            continue
+        units.append([index])
+        if isinstance(work, str):
+            by_work[work] = units[-1]
+    return units
+
+
 def _serve(
-    plan: Plan, catalog: LazyCatalog, shares: list[int], claims: int, status: int, out: IO[bytes]
+    plan: Plan, catalog: LazyCatalog, units: list[list[int]], claims: int, status: int, out: IO[bytes]
 ) -> None:
-    """The helper's whole life: take exports from the end, write each to ``out``, report it; then exit."""
+    """The helper's whole life: take units from the end, write each export to ``out``, report it; exit."""
     code = 1
     try:
         parent = os.getppid()
         loaded = catalog.get()
-        fd = out.fileno()
         taken = 0
         while os.getppid() == parent and os.read(claims, 1):
             taken += 1
-            index = shares[-taken]
-            start = os.lseek(fd, 0, os.SEEK_END)
-            stream = open(fd, "w", encoding="utf-8", newline="", closefd=False)  # noqa: SIM115
-            try:
-                write(plan.jobs[index].exporter, loaded, stream)
-                stream.close()
-                report = f"{index} {start} {os.lseek(fd, 0, os.SEEK_END)}\n"
-            except Exception:  # built again in the main process, which reports it as a single process does
-                report = f"{index} -\n"
-            finally:
-                with contextlib.suppress(Exception):
-                    stream.close()
-            os.write(status, report.encode("ascii"))
+            for index in units[-taken]:
+                os.write(status, _build(plan.jobs[index].exporter, loaded, out.fileno(), index))
         code = 0
     finally:
         os._exit(code)
+
+
+def _build(exporter: object, catalog: object, fd: int, index: int) -> bytes:
+    """Append one export to the file ``fd``; the report line: where it is, or that it failed."""
+    start = os.lseek(fd, 0, os.SEEK_END)
+    stream = open(fd, "w", encoding="utf-8", newline="", closefd=False)  # noqa: SIM115
+    try:
+        write(exporter, catalog, stream)  # type: ignore[arg-type]
+        stream.close()
+        return f"{index} {start} {os.lseek(fd, 0, os.SEEK_END)}\n".encode("ascii")
+    except Exception:  # built again in the main process, which reports it as a single process does
+        return f"{index} -\n".encode("ascii")
+    finally:
+        with contextlib.suppress(Exception):
+            stream.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import IO, TYPE_CHECKING, ClassVar
 
 from ..crosswalk import format_type
@@ -105,6 +106,7 @@ def _name_part(text: str, ascii_only: bool, brace_spaces: bool = False) -> str:
     return part
 
 
+@lru_cache(maxsize=1 << 14)  # a function of the (immutable) person; authors recur across entries
 def _name(person: Person, ascii_only: bool) -> str:
     if person.is_organisation:
         return "{" + escape(person.literal or "", ascii_only) + "}"
@@ -269,6 +271,7 @@ class BibTeXExporter(_BibBase):
         "Classic BibTeX for bibtex + pdflatex, Zotero and JabRef (ASCII with LaTeX escapes)."
     )
     default_filename: ClassVar[str] = "mlops-refs.bib"
+    shared_work: ClassVar[str] = "bibtex-entries"  # entry_texts, which the HTML page embeds too
     Options = BibTeXOptions
 
     def __init__(self, **options: object) -> None:

@@ -35,6 +35,8 @@ _TEX_WORK = "\\{}%&#_$^~<>"  # what escape() changes, besides controls and non-A
 _NEEDS_WORK = re.compile(
     "[^" + "".join(re.escape(c) for c in map(chr, range(32, 127)) if c not in _TEX_WORK) + "]"
 )
+# Either of the two above in one search: most text needs neither, and is then returned as it is.
+_NEEDS_ANY = re.compile(_NEEDS_WORK.pattern + r"|--|``|''|[!?]`")
 _LINE_BREAKS = re.compile(f"\r\n?|[{LINE_SEPARATORS}]")
 # TeX ligatures: in text, "--", "``", "''", "!`" and "?`" would print as a dash, curly quotes, ¡ and ¿, and
 # every reader (pylatexenc, pandoc, Zotero) reads them so. A literal pair is kept apart by an empty group.
@@ -89,9 +91,9 @@ def escape(text: str, ascii_only: bool = True) -> str:
     >>> escape("100% R&D {x} ~ é")
     "100\\% R\\&D \\{\\vphantom{\\}}x\\vphantom{\\{}\\} {\\textasciitilde} {\\'e}"
     """
-    ligature = _LIGATURE.search(text)
-    if not ligature and not _NEEDS_WORK.search(text):
+    if not _NEEDS_ANY.search(text):
         return text
+    ligature = _LIGATURE.search(text)
     if ligature:
         text = _LIGATURE.sub(lambda m: m.group() + _APART, text)
     if "\r" in text or "\u2028" in text or "\u2029" in text:
@@ -115,7 +117,7 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
     '{BERT:} {Pre-training} on {TPUs}'
     """
     parts = _WHITESPACE.split(text)  # words at even indexes, the whitespace between them at odd ones
-    plain = not _NEEDS_WORK.search(text) and not _LIGATURE.search(text)  # then no part needs escaping
+    plain = not _NEEDS_ANY.search(text)  # then no part needs escaping
     out = parts if plain else [escape(part, ascii_only) for part in parts]
     for i in range(0, len(parts), 2):
         word = parts[i]
