@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
 from html import escape
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
@@ -21,7 +22,7 @@ from .listing import UNFILED_TITLE, arxiv_url, doi_url, type_label, unfiled, wal
 from .page_assets import CSS, JS
 
 if TYPE_CHECKING:
-    from ..model import Catalog, Collection, Resource
+    from ..model import Catalog, Collection, Person, Resource
 
 # Characters that would end a <script> element or start a comment in it, and the two line terminators
 # that JavaScript string literals could not hold before ES2019: JSON keeps them as \u escapes instead.
@@ -63,6 +64,30 @@ def content_security_policy() -> str:
 def attr(text: str) -> str:
     """Text escaped for a double-quoted attribute value (and for element content)."""
     return escape(text, quote=True)
+
+
+# Pieces of a card that recur from card to card (people, places, tags), each rendered once.
+@lru_cache(maxsize=1 << 14)
+def _person(person: Person) -> str:
+    return f"<bdi>{attr(person.display)}</bdi>"
+
+
+@lru_cache(maxsize=1 << 14)
+def _cite(where: str) -> str:
+    return f"<cite>{attr(where)}</cite>"
+
+
+@lru_cache(maxsize=1 << 14)
+def _chip(tag: str) -> str:
+    return (
+        f'<li><button type="button" class="chip" data-tag="{attr(tag)}" aria-pressed="false">'
+        f"{attr(tag)}</button></li>"
+    )
+
+
+@lru_cache(maxsize=256)
+def _kind(resource_type: str) -> str:
+    return f'<span class="type">{attr(type_label(resource_type))}</span>'
 
 
 class HtmlPageExporter(BaseExporter):
@@ -211,15 +236,14 @@ class HtmlPageExporter(BaseExporter):
         meta = []
         people = r.authors or r.editors
         if people:
-            names = ", ".join(f"<bdi>{attr(p.display)}</bdi>" for p in people)
+            names = ", ".join([_person(p) for p in people])
             meta.append(f'<span class="by">{names}{" (eds.)" if not r.authors else ""}</span>')
         if r.issued:
             meta.append(f"<time>{r.issued.iso()}</time>")
         for where in (r.container, r.publisher or r.institution):
             if where:
-                meta.append(f"<cite>{attr(where)}</cite>")
-        kind = f'<span class="type">{attr(type_label(r.type))}</span>'
-        parts.append(f'<p class="meta">{kind}{" · ".join(meta)}</p>')
+                meta.append(_cite(where))
+        parts.append(f'<p class="meta">{_kind(r.type)}{" · ".join(meta)}</p>')
         if r.summary:
             parts.append(f'<p class="summary" dir="auto">{attr(r.summary)}</p>')
         ids = []
@@ -230,11 +254,7 @@ class HtmlPageExporter(BaseExporter):
         if ids:
             parts.append(f'<p class="ids">{" · ".join(ids)}</p>')
         if r.tags:
-            chips = "".join(
-                f'<li><button type="button" class="chip" data-tag="{attr(t)}" aria-pressed="false">'
-                f"{attr(t)}</button></li>"
-                for t in r.tags
-            )
+            chips = "".join([_chip(t) for t in r.tags])
             parts.append(f'<ul class="chips" aria-label="Tags">{chips}</ul>')
         buttons = [f'<button type="button" data-copy="bibtex" aria-label="Copy BibTeX: {title}">']
         buttons.append("Copy BibTeX</button>")
