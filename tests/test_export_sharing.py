@@ -7,11 +7,14 @@ import json
 from dataclasses import replace
 
 import lxml.html
+import pytest
 
 from mlops_refs import dumps
+from mlops_refs.errors import ExportError
 from mlops_refs.exporters import memo
 from mlops_refs.exporters.bibtex import BibTeXExporter
 from mlops_refs.model import Catalog
+from mlops_refs.text.latex import escape, protect_title
 
 
 def page_bibtex(catalog: Catalog) -> dict[str, str]:
@@ -57,3 +60,21 @@ def test_the_shared_work_goes_with_its_catalog(good_catalog: Catalog) -> None:
     del copy
     gc.collect()
     assert ident not in memo._MEMO
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_escaped_text_is_kept_apart_for_the_two_encodings(first: bool) -> None:
+    for ascii_only in (first, not first):
+        expected = "{\\'e}t{\\'e} \\& Co" if ascii_only else "été \\& Co"
+        assert escape("été & Co", ascii_only) == expected
+        assert protect_title("Été BERT", ascii_only) == (
+            "{\\'E}t{\\'e} {BERT}" if ascii_only else "Été {BERT}"
+        )
+        assert escape("plain & ascii", ascii_only) == "plain \\& ascii"
+
+
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_a_forbidden_character_fails_every_time(ascii_only: bool) -> None:
+    for _ in range(2):
+        with pytest.raises(ExportError, match="U\\+0001 cannot be written"):
+            escape("a\x01b", ascii_only)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..characters import FORBIDDEN, LINE_SEPARATORS
@@ -91,6 +92,15 @@ def escape(text: str, ascii_only: bool = True) -> str:
     >>> escape("100% R&D {x} ~ é")
     "100\\% R\\&D \\{\\vphantom{\\}}x\\vphantom{\\{}\\} {\\textasciitilde} {\\'e}"
     """
+    return _escaped(text, ascii_only and not text.isascii())  # ASCII text: the same in both tables
+
+
+@lru_cache(maxsize=1 << 17)  # the BibTeX and BibLaTeX exports of a run escape the same text
+def _escaped(text: str, ascii_only: bool) -> str:
+    return _escape(text, ascii_only)
+
+
+def _escape(text: str, ascii_only: bool) -> str:
     if not _NEEDS_ANY.search(text):
         return text
     ligature = _LIGATURE.search(text)
@@ -116,9 +126,14 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
     >>> protect_title("BERT: Pre-training on TPUs")
     '{BERT:} {Pre-training} on {TPUs}'
     """
+    return _protected(text, ascii_only and not text.isascii())  # ASCII text: the same in both tables
+
+
+@lru_cache(maxsize=1 << 15)  # the BibTeX and BibLaTeX exports of a run protect the same titles
+def _protected(text: str, ascii_only: bool) -> str:
     parts = _WHITESPACE.split(text)  # words at even indexes, the whitespace between them at odd ones
     plain = not _NEEDS_ANY.search(text)  # then no part needs escaping
-    out = parts if plain else [escape(part, ascii_only) for part in parts]
+    out = parts if plain else [_escape(part, ascii_only) for part in parts]
     for i in range(0, len(parts), 2):
         word = parts[i]
         if not word.islower() and _needs_protection(word, first=(i == 0)):
