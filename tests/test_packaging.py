@@ -49,7 +49,7 @@ def test_wheel_holds_the_single_source_catalog_and_schema(wheel: Path) -> None:
         zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     )
     assert "[mlops_refs.exporters]" in entry_points
-    assert "mlops-refs = mlops_refs.cli:main" in entry_points
+    assert "mlops-refs = mlops_refs.cli:run" in entry_points
 
 
 def test_installed_wheel_exports_the_bundled_catalog_from_another_folder(wheel: Path, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """``python -m mlops_refs``: the command-line tool."""
 
-from .cli import main
+from .cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

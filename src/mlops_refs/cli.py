@@ -191,3 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `mlops-refs export -f ris -o - | head`
         sys.stderr.close()
         return 0
+
+
+def run() -> int:
+    """The console script and ``python -m mlops_refs``: ``main``, then an exit with no final collection."""
+    status = main()
+    import gc
+
+    gc.freeze()  # the interpreter's final collection would walk every object the run made, for nothing
+    return status
