@@ -1,20 +1,21 @@
-"""Work shared between the exporters of one run is kept per catalog object: never served to another one."""
+"""Work shared between the exporters of one run: kept per catalog object, dropped when the run ends."""
 
 from __future__ import annotations
 
-import gc
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import lxml.html
 import pytest
 
-from mlops_refs import dumps
+from mlops_refs import dumps, memo, pipeline
 from mlops_refs.errors import ExportError
-from mlops_refs.exporters import memo
 from mlops_refs.exporters.bibtex import BibTeXExporter
-from mlops_refs.model import Catalog
+from mlops_refs.model import Catalog, Resource
 from mlops_refs.text.latex import escape, protect_title
+
+GOOD = Path(__file__).parent / "fixtures" / "good"
 
 
 def page_bibtex(catalog: Catalog) -> dict[str, str]:
@@ -52,14 +53,46 @@ def test_options_that_change_the_entries_are_not_shared(good_catalog: Catalog) -
     assert dumps(good_catalog, "bibtex") == plain
 
 
-def test_the_shared_work_goes_with_its_catalog(good_catalog: Catalog) -> None:
-    copy = Catalog(good_catalog.info, good_catalog.collections, good_catalog.resources)
-    BibTeXExporter().entry_texts(copy)
-    assert id(copy) in memo._MEMO
-    ident = id(copy)
-    del copy
-    gc.collect()
-    assert ident not in memo._MEMO
+def test_one_run_builds_each_entry_once_and_the_next_run_afresh(
+    good_catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    entry_text = BibTeXExporter.entry_text
+
+    def counted(self: BibTeXExporter, r: Resource) -> str:
+        built.append(r.id)
+        return entry_text(self, r)
+
+    monkeypatch.setattr(BibTeXExporter, "entry_text", counted)
+    monkeypatch.setattr(pipeline, "HELPER", False)
+    ids = [r.id for r in good_catalog.resources]
+    for _ in range(2):
+        built.clear()
+        pipeline.export(pipeline.plan_all(tmp_path / "out", GOOD, use_cache=False))
+        assert built == ids  # the bibtex export and the HTML page: one entry each
+    built.clear()
+    dumps(good_catalog, "bibtex")
+    dumps(good_catalog, "html-page")
+    assert built == ids + ids  # two runs: nothing kept from one to the other
+    assert memo._run is None
+
+
+def test_outside_a_run_nothing_is_kept(good_catalog: Catalog) -> None:
+    calls: list[int] = []
+
+    def build() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert memo.per_catalog(good_catalog, "k", build) == 1
+    assert memo.per_catalog(good_catalog, "k", build) == 2
+    with memo.run_scope():
+        assert memo.per_catalog(good_catalog, "k", build) == 3
+        assert memo.per_catalog(good_catalog, "k", build) == 3
+        other = Catalog(good_catalog.info, good_catalog.collections, good_catalog.resources)
+        assert memo.per_catalog(other, "k", build) == 4
+    with memo.run_scope():
+        assert memo.per_catalog(good_catalog, "k", build) == 5
 
 
 @pytest.mark.parametrize("first", [True, False])

@@ -22,6 +22,7 @@ from .exporters import Exporter, Registry, default_registry, write
 from .files import STDOUT, cannot_write, open_in_place, staged_files, writes_in_place
 from .gcpause import gc_paused
 from .helper import Helper
+from .memo import run_scope
 
 if TYPE_CHECKING:
     from .model import Catalog
@@ -211,7 +212,7 @@ def export(plan: Plan) -> Outcome:
     outcome = Outcome(failed={name: f"failed to load ({why})" for name, why in plan.broken.items()})
     catalog = LazyCatalog(plan.source, plan.selection)
     built: list[tuple[Job, IO[str]]] = []
-    with staged_files() as staged, gc_paused(), Helper(plan, catalog, HELPER) as helper:
+    with staged_files() as staged, gc_paused(), run_scope(), Helper(plan, catalog, HELPER) as helper:
         for job in plan.jobs:
             if writes_in_place(job.target):
                 with open_in_place(job.target) as stream:
@@ -262,7 +263,7 @@ def check(plan: Plan) -> Outcome:
     """Compare each target with the bytes ``plan`` would write; the ones that differ are ``stale``."""
     outcome = Outcome(failed={name: f"failed to load ({why})" for name, why in plan.broken.items()})
     catalog = LazyCatalog(plan.source, plan.selection)
-    with Helper(plan, catalog, HELPER) as helper:
+    with run_scope(), Helper(plan, catalog, HELPER) as helper:
         for job in plan.jobs:
             expected = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
             if _run(job, expected, plan, catalog, outcome, helper) is None:

@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 from ..errors import ExportError, ExportOptionError, UnknownFormatError
 from ..files import StagedFiles, open_in_place, staged_files, writes_in_place
 from ..gcpause import gc_paused
+from ..memo import run_scope
 
 if TYPE_CHECKING:
     from ..model import Catalog
@@ -96,8 +97,9 @@ def option_help(exporter: type) -> list[tuple[str, Any, str]]:
 
 
 def write(exporter: Exporter, catalog: Catalog, stream: IO[str]) -> None:
-    """Export into an open text stream, with the cyclic collector paused (exporting builds no cycles)."""
-    with gc_paused():
+    """Export into an open text stream, with the cyclic collector paused (exporting builds no cycles),
+    inside a run (``memo.run_scope``: the current one, or one for this export alone)."""
+    with gc_paused(), run_scope():
         exporter.write(catalog, stream)
 
 

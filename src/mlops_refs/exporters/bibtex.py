@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import IO, TYPE_CHECKING, ClassVar
 
 from ..crosswalk import format_type
 from ..errors import ExportError
+from ..memo import per_catalog, shared
 from ..text.latex import escape, protect_title
 from . import BaseExporter, Options
-from .memo import per_catalog
 
 if TYPE_CHECKING:
     from ..model import Catalog, Person, Resource
@@ -106,7 +105,7 @@ def _name_part(text: str, ascii_only: bool, brace_spaces: bool = False) -> str:
     return part
 
 
-@lru_cache(maxsize=1 << 14)  # a function of the (immutable) person; authors recur across entries
+@shared  # a function of the (immutable) person; authors recur across entries
 def _name(person: Person, ascii_only: bool) -> str:
     if person.is_organisation:
         return "{" + escape(person.literal or "", ascii_only) + "}"

@@ -12,10 +12,10 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
-from functools import lru_cache
 from html import escape
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from ..memo import shared
 from . import BaseExporter, write_lines
 from .bibtex import BibTeXExporter
 from .listing import UNFILED_TITLE, arxiv_url, doi_url, type_label, unfiled, walk
@@ -67,17 +67,17 @@ def attr(text: str) -> str:
 
 
 # Pieces of a card that recur from card to card (people, places, tags), each rendered once.
-@lru_cache(maxsize=1 << 14)
+@shared
 def _person(person: Person) -> str:
     return f"<bdi>{attr(person.display)}</bdi>"
 
 
-@lru_cache(maxsize=1 << 14)
+@shared
 def _cite(where: str) -> str:
     return f"<cite>{attr(where)}</cite>"
 
 
-@lru_cache(maxsize=1 << 14)
+@shared
 def _chip(tag: str) -> str:
     return (
         f'<li><button type="button" class="chip" data-tag="{attr(tag)}" aria-pressed="false">'
@@ -85,7 +85,7 @@ def _chip(tag: str) -> str:
     )
 
 
-@lru_cache(maxsize=256)
+@shared
 def _kind(resource_type: str) -> str:
     return f'<span class="type">{attr(type_label(resource_type))}</span>'
 

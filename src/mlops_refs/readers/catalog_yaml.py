@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import fields
-from functools import cache, lru_cache
+from functools import cache
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from ..memo import shared
 from .base import NotThisFormatError, Report
 from .textio import decode
 
@@ -140,7 +141,7 @@ def _value(value: object, flow: bool = False) -> str:
     return scalar(str(value), flow)
 
 
-@lru_cache(maxsize=1 << 14)  # a person's line is a function of the (immutable) person; authors recur
+@shared  # a person's line is a function of the (immutable) person; authors recur
 def person(p: Person) -> str:
     """A person on one line: ``{family: Sculley, given: D.}``."""
     parts = [
@@ -154,7 +155,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
-@lru_cache(maxsize=1 << 14)  # tags, collection ids and names recur from resource to resource
+@shared  # tags, collection ids and names recur from resource to resource
 def _flow_scalar(text: str) -> str:
     return scalar(text, flow=True)
 

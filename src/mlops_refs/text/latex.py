@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import codecs
 import re
-from functools import lru_cache
 from typing import Any
 
 from ..characters import FORBIDDEN, LINE_SEPARATORS
 from ..errors import ExportError
+from ..memo import shared
 
 # Zotero's table (BibTeX.js escapeSpecialCharacters): a literal brace keeps the brace count balanced.
 SPECIALS = {
@@ -95,7 +95,7 @@ def escape(text: str, ascii_only: bool = True) -> str:
     return _escaped(text, ascii_only and not text.isascii())  # ASCII text: the same in both tables
 
 
-@lru_cache(maxsize=1 << 17)  # the BibTeX and BibLaTeX exports of a run escape the same text
+@shared  # the BibTeX and BibLaTeX exports of a run escape the same text
 def _escaped(text: str, ascii_only: bool) -> str:
     return _escape(text, ascii_only)
 
@@ -129,7 +129,7 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
     return _protected(text, ascii_only and not text.isascii())  # ASCII text: the same in both tables
 
 
-@lru_cache(maxsize=1 << 15)  # the BibTeX and BibLaTeX exports of a run protect the same titles
+@shared  # the BibTeX and BibLaTeX exports of a run protect the same titles
 def _protected(text: str, ascii_only: bool) -> str:
     parts = _WHITESPACE.split(text)  # words at even indexes, the whitespace between them at odd ones
     plain = not _NEEDS_ANY.search(text)  # then no part needs escaping
