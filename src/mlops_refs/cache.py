@@ -205,18 +205,21 @@ class OutputCache:
         size = os.fstat(fd).st_size
         if size + 200 > self.limit:
             return
-        digest = hashlib.sha256()
-        offset = 0
-        while chunk := os.pread(fd, _CHUNK, offset):
-            digest.update(chunk)
-            offset += len(chunk)
 
         def write(out: BinaryIO) -> None:
-            out.write(_FORMAT + f" {offset} {digest.hexdigest()}\n".encode())
+            """One pass: the header with a blank digest, the bytes (hashed on the way), then the digest."""
+            head = _FORMAT + f" {size} ".encode()
+            out.write(head + b"0" * 64 + b"\n")
+            digest = hashlib.sha256()
             position = 0
             while chunk := os.pread(fd, _CHUNK, position):
+                digest.update(chunk)
                 out.write(chunk)
                 position += len(chunk)
+            if position != size:
+                raise OSError(f"the file grew or shrank while it was stored ({position} of {size} bytes)")
+            out.seek(len(head))
+            out.write(digest.hexdigest().encode())
 
         write_entry(self._entry(key), write)
         self.evict()
