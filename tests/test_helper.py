@@ -192,3 +192,23 @@ def test_a_crashed_helper_leaves_its_exports_to_this_process(
     assert outcome.failed == {}
     assert files(tmp_path / "crashed") == files(tmp_path / "alone")
     assert no_child_left()
+
+
+@needs_two_cpus
+def test_with_other_threads_running_nothing_is_forked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    spy = Spy(monkeypatch)
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        export(tmp_path / "threads", True, monkeypatch)
+    finally:
+        release.set()
+        thread.join()
+    assert spy.copied == []
+    export(tmp_path / "alone", True, monkeypatch)
+    assert spy.copied

@@ -8,8 +8,8 @@ and the HTML page that embeds its entries), which are worth building in one proc
 output into an anonymous temp file and reports where it is; this process copies it into the export's staged
 file in plan order. The helper only ever builds bytes: every file is staged, checked and renamed here. An
 export the helper did not finish (an error, a crash) is built here as if there were no helper, so every error
-and message is the one a single process gives. Without fork, with one CPU, or when fork or a pipe fails,
-everything is built here as before.
+and message is the one a single process gives. Without fork, with one CPU, with other threads running, or when
+fork or a pipe fails, everything is built here as before.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import tempfile
 from typing import IO, TYPE_CHECKING
 
@@ -37,13 +38,19 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
+def _other_threads() -> bool:
+    """True when threads besides this one run: forking them could leave the helper holding their locks."""
+    threading = sys.modules.get("threading")  # never imported: no thread was started through it
+    return threading is not None and threading.active_count() > 1
+
+
 class Helper:
     """One forked helper for a plan: started at the first export built, reaped when the block ends."""
 
     def __init__(self, plan: Plan, catalog: LazyCatalog, enabled: bool = True) -> None:
         self.plan = plan
         self.catalog = catalog
-        self.enabled = enabled and hasattr(os, "fork") and usable_cpus() > 1
+        self.enabled = enabled and hasattr(os, "fork") and usable_cpus() > 1 and not _other_threads()
         self.started = False
         self.units: list[list[int]] = []  # plan indexes shared out, grouped, by first index
         self.unit_of: dict[int, int] = {}  # plan index -> its unit
