@@ -8,6 +8,7 @@ from typing import Any
 
 from ..characters import FORBIDDEN, LINE_SEPARATORS
 from ..errors import ExportError
+from .latex_pieces import cut
 
 # Zotero's table (BibTeX.js escapeSpecialCharacters): a literal brace keeps the brace count balanced.
 SPECIALS = {
@@ -174,6 +175,7 @@ class LatexDecoder:
     def __init__(self) -> None:
         self._converter: Any = None
         self._seen: dict[tuple[str, bool], str] = {}  # names and journals repeat across a file
+        self._constructs: dict[str, str | None] = {}  # accents and escapes repeat more
 
     def text(self, value: str, multiline: bool = False) -> str:
         """A field's LaTeX as plain text; white space collapsed (line breaks kept where ``multiline``)."""
@@ -188,19 +190,45 @@ class LatexDecoder:
         if not _LATEX_COMMANDS.search(value):  # braces only group: no need to parse
             value = value.replace("{", "").replace("}", "")
         elif _LATEX_WORK.search(value):
-            from pylatexenc.latexwalker import LatexWalker
-
-            if self._converter is None:
-                self._converter = _latex_converter()
-            parsing, converter = self._converter
-            try:
-                # a bare % in a field is text to BibTeX, not a comment as LaTeX would have it
-                source = _BARE_PERCENT.sub(r"\\%", value)
-                nodes = LatexWalker(source, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
-                value = converter.nodelist_to_text(nodes)
-            except Exception:  # pylatexenc gives up on some malformed input; the raw text is better than none
-                pass
+            value = self._decoded(value)
         if multiline:
             lines = [_SPACE.sub(" ", line).strip() for line in value.splitlines()]
             return "\n".join(line for line in lines if line)
         return _SPACE.sub(" ", value).strip()
+
+    def _decoded(self, value: str) -> str:
+        """pylatexenc's text of ``value``: piece by piece where it can be cut (see ``latex_pieces``)."""
+        pieces = cut(value)
+        if pieces is not None:
+            constructs = self._constructs
+            if len(constructs) > 100_000:
+                constructs.clear()
+            out = []
+            for piece, is_construct in pieces:
+                if is_construct:
+                    if piece not in constructs:
+                        constructs[piece] = self._parsed(piece)
+                    decoded = constructs[piece]
+                    if decoded is None:
+                        break
+                    piece = decoded
+                out.append(piece)
+            else:
+                return "".join(out)
+        parsed = self._parsed(value)
+        return value if parsed is None else parsed
+
+    def _parsed(self, value: str) -> str | None:
+        """pylatexenc's text of ``value``; ``None`` when it gives up on malformed input."""
+        from pylatexenc.latexwalker import LatexWalker
+
+        if self._converter is None:
+            self._converter = _latex_converter()
+        parsing, converter = self._converter
+        try:
+            # a bare % in a field is text to BibTeX, not a comment as LaTeX would have it
+            source = _BARE_PERCENT.sub(r"\\%", value)
+            nodes = LatexWalker(source, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
+            return converter.nodelist_to_text(nodes)
+        except Exception:
+            return None
