@@ -160,6 +160,26 @@ _AT_LINE = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w-]*[ \t]*[{(]")
 _NAME = re.compile(r"[^\s=,{}()\"#%]+")
 _COMMENT_LINE = re.compile(r"[ \t]*%")
 _SPACE_OR_COMMENT = re.compile(r"(?:\s|%[^\n]*)*")
+# The common field in one match: a name, and a value that is a number or one braced group nesting at most two
+# deep, on one line, with no '#' after it. Anything else takes the general path (_field), which reads the same
+# text the same way.
+_BRACED_TEXT = r"[^{}\\\n]*(?:\\[^\n][^{}\\\n]*)*"  # unrolled: one scan per run of plain text
+_SIMPLE_FIELD = re.compile(
+    r"([^\s=,{}()\"#%]+)[ \t]*=[ \t]*"
+    r"(?:\{("
+    + _BRACED_TEXT
+    + r"(?:\{"
+    + _BRACED_TEXT
+    + r"(?:\{"
+    + _BRACED_TEXT
+    + r"\}"
+    + _BRACED_TEXT
+    + r")*\}"
+    + _BRACED_TEXT
+    + r")*)(?=\})"
+    r"|([0-9]+)(?![^\s=,{}()\"#%]))"
+    r"(?!\}?(?:\s|%[^\n]*)*#)"
+)
 _BRACE_WORK = re.compile(r'[\\{}"\n]')  # what a value's scan stops at: escapes, braces, quotes, new lines
 MAX_VALUE = 1_000_000  # characters in one field value after macro expansion
 _SPACE = re.compile(r"\s+")
@@ -418,23 +438,40 @@ def _fields(scan: _Scanner, entry: Entry, close: str) -> Entry:
         if text.startswith(",", scan.pos):
             scan.pos += 1
             continue
-        match = _NAME.match(text, scan.pos)
-        if not match:
-            found = text[scan.pos : scan.pos + 1] or "the end of the file"
-            raise ValueError(f"a field name was expected, found {found!r}")
-        name = match.group().lower()
-        field_line = scan.line(match.start())
-        scan.pos = match.end()
-        scan.skip_space()
-        if not text.startswith("=", scan.pos):
-            raise ValueError(f"field {name!r}: '=' expected")
-        scan.pos += 1
-        value = scan.value(name, field_line)
+        simple = _SIMPLE_FIELD.match(text, scan.pos)
+        if simple is not None and simple.end() - simple.start() <= MAX_VALUE:
+            name = simple.group(1).lower()
+            field_line = scan.line(simple.start())
+            value = simple.group(2)
+            scan.pos = simple.end()
+            if value is None:
+                value = simple.group(3)
+            else:
+                scan.pos += 1  # past the closing brace
+        else:
+            name, field_line, value = _field(scan)
         if name in entry.fields:
             scan.report.add(field_line, name, "given twice in one entry; the first value is kept", "dropped")
         else:
             entry.fields[name] = value
             entry.lines[name] = field_line
+
+
+def _field(scan: _Scanner) -> tuple[str, int, str]:
+    """One field of any form: its name (lower-cased), line and value."""
+    text = scan.text
+    match = _NAME.match(text, scan.pos)
+    if not match:
+        found = text[scan.pos : scan.pos + 1] or "the end of the file"
+        raise ValueError(f"a field name was expected, found {found!r}")
+    name = match.group().lower()
+    field_line = scan.line(match.start())
+    scan.pos = match.end()
+    scan.skip_space()
+    if not text.startswith("=", scan.pos):
+        raise ValueError(f"field {name!r}: '=' expected")
+    scan.pos += 1
+    return name, field_line, scan.value(name, field_line)
 
 
 def declared_encoding(data: bytes) -> str | None:
