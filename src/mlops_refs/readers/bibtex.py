@@ -193,6 +193,7 @@ _BIBLATEX_SIGNS = re.compile(
 _ARXIV = re.compile(r"^(?:arxiv:)?\s*((?:\d{4}\.\d{4,5})|(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?$", re.I)
 _DOI = re.compile(r"^(?:doi:\s*|https?://[^/\s]+/)?(10\.\d{4,9}/[^\s{}\\]+)$", re.I)
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_EXTENDED_NAME = re.compile(r"\s*(family|given|prefix|suffix)\s*=")  # biblatex's "family=Smith, given=Ann"
 _GROUP_LINE = re.compile(r"^(\d+)\s+(\w+):(.*)$")
 
 
@@ -536,6 +537,8 @@ class _Mapper:
         self.fmt: Format = fmt
         self.other_fmt: Format = "bibtex" if fmt == "biblatex" else "biblatex"
         self.latex = LatexDecoder()
+        self._name_lists: dict[str, list[str]] = {}
+        self._people: dict[str, Person | None] = {}
 
     def text(self, entry: Entry, name: str, multiline: bool = False) -> str | None:
         value = entry.fields.get(name)
@@ -547,30 +550,50 @@ class _Mapper:
         raw = entry.fields.get(name)
         if not raw:
             return ()
-        from pybtex.bibtex.utils import split_name_list
-
         people = []
-        for part in split_name_list(_SPACE.sub(" ", raw).strip()):
+        for part in self._name_list(raw):
             person = self.person(part, entry.lines[name], name)
             if person is not None:
                 people.append(person)
         return tuple(people)
 
+    def _name_list(self, raw: str) -> list[str]:
+        """The names of a name list, split on 'and' as BibTeX does; remembered (authors repeat in a file)."""
+        names = self._name_lists.get(raw)
+        if names is None:
+            from pybtex.bibtex.utils import split_name_list
+
+            if len(self._name_lists) > 100_000:
+                self._name_lists.clear()
+            names = self._name_lists[raw] = split_name_list(_SPACE.sub(" ", raw).strip())
+        return names
+
     def person(self, raw: str, line: int, name: str) -> Person | None:
         if raw.lower() == "others":
             self.report.add(line, name, "'and others' dropped (the list is cut short there)", "dropped")
             return None
+        if raw not in self._people:
+            if len(self._people) > 100_000:
+                self._people.clear()
+            self._people[raw] = self._person(raw)
+        person = self._people[raw]
+        if person is None:
+            self.report.add(line, name, f"{raw!r} is not a BibTeX name; kept whole", "changed")
+            return Person(literal=self.latex.text(raw))
+        return person
+
+    def _person(self, raw: str) -> Person | None:
+        """The person ``raw`` names; ``None`` when it is not a BibTeX name."""
         if raw.startswith("{") and raw.endswith("}") and _balanced_whole(raw):
             return Person(literal=self.latex.text(raw[1:-1]) or raw)
-        if "=" in raw and re.match(r"\s*(family|given|prefix|suffix)\s*=", raw):
+        if "=" in raw and _EXTENDED_NAME.match(raw):
             return self._extended(raw)
         from pybtex.database import Person as BibPerson
 
         try:
             p = BibPerson(raw)
         except Exception:
-            self.report.add(line, name, f"{raw!r} is not a BibTeX name; kept whole", "changed")
-            return Person(literal=self.latex.text(raw))
+            return None
         family = self.latex.text(" ".join(p.last_names))
         given = self.latex.text(" ".join(p.first_names + p.middle_names))
         particle = self.latex.text(" ".join(p.prelast_names))
