@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,14 @@ def test_every_corpus_bib_field_decodes_the_same_cut_or_whole() -> None:
 )
 def test_cut_pieces(value: str, pieces: list[tuple[str, bool]] | None) -> None:
     assert cut(value) == pieces
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u2029\u3000ab")), max_size=30)
+)
+def test_white_space_is_collapsed_as_every_run_to_one_space(text: str) -> None:
+    collapsed = re.sub(r"\s+", " ", text).strip()
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
+    assert LatexDecoder().text(text) == collapsed
+    assert LatexDecoder().text(text, multiline=True) == "\n".join(line for line in lines if line)

@@ -160,12 +160,12 @@ _AT_LINE = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w-]*[ \t]*[{(]")
 _NAME = re.compile(r"[^\s=,{}()\"#%]+")
 _COMMENT_LINE = re.compile(r"[ \t]*%")
 _SPACE_OR_COMMENT = re.compile(r"(?:\s|%[^\n]*)*")
-# The common field in one match: a name, and a value that is a number or one braced group nesting at most two
-# deep, on one line, with no '#' after it. Anything else takes the general path (_field), which reads the same
-# text the same way.
+# The common field in one match, with the space before it and the comma after it: a name, and a value that is
+# a number or one braced group nesting at most two deep, on one line, with no '#' after it. Anything else
+# takes the general path (_field), which reads the same text the same way.
 _BRACED_TEXT = r"[^{}\\\n]*(?:\\[^\n][^{}\\\n]*)*"  # unrolled: one scan per run of plain text
 _SIMPLE_FIELD = re.compile(
-    r"([^\s=,{}()\"#%]+)[ \t]*=[ \t]*"
+    r"\s*([^\s=,{}()\"#%]+)[ \t]*=[ \t]*"
     r"(?:\{("
     + _BRACED_TEXT
     + r"(?:\{"
@@ -176,9 +176,9 @@ _SIMPLE_FIELD = re.compile(
     + _BRACED_TEXT
     + r")*\}"
     + _BRACED_TEXT
-    + r")*)(?=\})"
+    + r")*)\}"
     r"|([0-9]+)(?![^\s=,{}()\"#%]))"
-    r"(?!\}?(?:\s|%[^\n]*)*#)"
+    r"(?!(?:\s|%[^\n]*)*#)[ \t]*,?"
 )
 _BRACE_WORK = re.compile(r'[\\{}"\n]')  # what a value's scan stops at: escapes, braces, quotes, new lines
 MAX_VALUE = 1_000_000  # characters in one field value after macro expansion
@@ -431,25 +431,23 @@ def _entry(scan: _Scanner, kind: str, close: str, line: int) -> Entry:
 
 def _fields(scan: _Scanner, entry: Entry, close: str) -> Entry:
     text = scan.text
+    simple_field = _SIMPLE_FIELD.match
     while True:
-        scan.skip_space()
-        if text.startswith(close, scan.pos):
-            scan.pos += 1
-            return entry
-        if text.startswith(",", scan.pos):
-            scan.pos += 1
-            continue
-        simple = _SIMPLE_FIELD.match(text, scan.pos)
+        simple = simple_field(text, scan.pos)
         if simple is not None and simple.end() - simple.start() <= MAX_VALUE:
-            name = simple.group(1).lower()
-            field_line = scan.line(simple.start())
-            value = simple.group(2)
+            name, braced, number = simple.groups()
+            name = name.lower()
+            field_line = scan.line(simple.start(1))
+            value = number if braced is None else braced
             scan.pos = simple.end()
-            if value is None:
-                value = simple.group(3)
-            else:
-                scan.pos += 1  # past the closing brace
         else:
+            scan.skip_space()
+            if text.startswith(close, scan.pos):
+                scan.pos += 1
+                return entry
+            if text.startswith(",", scan.pos):
+                scan.pos += 1
+                continue
             name, field_line, value = _field(scan)
         if name in entry.fields:
             scan.report.add(field_line, name, "given twice in one entry; the first value is kept", "dropped")

@@ -129,7 +129,9 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
 # --- the inverse: LaTeX to text (pylatexenc), as the readers need it
 
 
-_SPACE = re.compile(r"\s+")
+# Runs of white space become one space: only runs of two and single other white space need replacing.
+_SPACE = re.compile(r"\s{2,}|[^\S ]")
+_LINE_BREAK = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")  # where str.splitlines splits
 _LATEX_WORK = re.compile(r"[\\{}$~]|--")
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
 _LATEX_COMMANDS = re.compile(r"[\\$~]|--|``|''|[!?]`")  # what makes text more than braced groups
@@ -191,7 +193,7 @@ class LatexDecoder:
             value = value.replace("{", "").replace("}", "")
         elif _LATEX_WORK.search(value):
             value = self._decoded(value)
-        if multiline:
+        if multiline and _LINE_BREAK.search(value):
             lines = [_SPACE.sub(" ", line).strip() for line in value.splitlines()]
             return "\n".join(line for line in lines if line)
         return _SPACE.sub(" ", value).strip()

@@ -22,7 +22,7 @@ _CHARACTER_MACROS = (
     *("ldots", "dots", "relax", "LaTeX", "TeX", "textasciitilde", "textasciicircum", "textbackslash"),
     *("textquoteright", "textquoteleft", "textless", "textgreater", "textbar"),
 )
-_ACCENT_ARGUMENT = r"(?:\{\\?[A-Za-z]\}|\\[ij]" + _NOT_LETTER + r"|[A-Za-z])"  # e, {e}, \i, {\i}
+_ACCENT_ARGUMENT = r"(?:\{\\?[A-Za-z]\}|\\[ij]" + _NOT_LETTER + r"\s*|[A-Za-z])"  # e, {e}, \i, {\i}
 _CONSTRUCT = re.compile(
     "|".join(
         (
