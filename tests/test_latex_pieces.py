@@ -69,6 +69,9 @@ TOKENS = [
     "``",
     "!`",
     "?`",
+    "!",
+    "?",
+    "'''",
     ",",
     ".",
     "é",
@@ -171,7 +174,10 @@ def test_every_corpus_bib_field_decodes_the_same_cut_or_whole() -> None:
         ("\\emph{x}", None),
         ("{open", None),
         ("close}", None),
-        ("it''s", None),
+        (
+            "{``}Live{''} !`",
+            [("", False), ("``", True), ("Live", False), ("''", True), (" ", False), ("!`", True)],
+        ),
         ("$x$", None),
     ],
 )

@@ -34,12 +34,13 @@ _CONSTRUCT = re.compile(
             r"\{\$[<>]\$\}",  # the writer's < and >
             r"\\url\s*\{[^{}\\]*\}",
             r"-{2,}",  # dashes
+            r"[!?]?`+|'{2,}",  # quotes written as ligatures, and the inverted ! and ?
             r"[~&]",  # a tie, an alignment sign
         )
     )
 )
-# What makes a plain piece more than characters and braces: a macro, math, a quote ligature.
-_NOT_PLAIN = re.compile(r"[\\$`]|''")
+# What makes a plain piece more than characters and braces: a macro or math.
+_NOT_PLAIN = re.compile(r"[\\$]")
 
 
 def cut(value: str) -> list[tuple[str, bool]] | None:
