@@ -132,9 +132,28 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
 # Runs of white space become one space: only runs of two and single other white space need replacing.
 _SPACE = re.compile(r"\s{2,}|[^\S ]")
 _LINE_BREAK = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")  # where str.splitlines splits
-_LATEX_WORK = re.compile(r"[\\{}$~]|--")
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
-_LATEX_COMMANDS = re.compile(r"[\\$~]|--|``|''|[!?]`")  # what makes text more than braced groups
+
+
+# Substring tests: several times faster than one regular-expression search over a long field.
+def _has_commands(value: str) -> bool:
+    """Whether ``value`` is more than text and braced groups: a macro, math, a tie, a ligature."""
+    return (
+        "\\" in value or "$" in value or "~" in value or "--" in value
+        or "``" in value or "''" in value or "!`" in value or "?`" in value
+    )  # fmt: skip
+
+
+def _has_work(value: str) -> bool:
+    """Whether pylatexenc would change ``value``: a macro, a group, math, a tie or a dash."""
+    return "\\" in value or "{" in value or "}" in value or "$" in value or "~" in value or "--" in value
+
+
+def _collapsed(value: str) -> str:
+    """``value`` with each run of white space one space, stripped."""
+    if "  " not in value and value.isprintable():  # every white space but " " is unprintable
+        return value.strip()
+    return _SPACE.sub(" ", value).strip()
 
 
 #: Macros our writer and others use that pylatexenc does not know: name -> (argument spec, text).
@@ -189,14 +208,15 @@ class LatexDecoder:
         return self._seen[key]
 
     def _text(self, value: str, multiline: bool) -> str:
-        if not _LATEX_COMMANDS.search(value):  # braces only group: no need to parse
-            value = value.replace("{", "").replace("}", "")
-        elif _LATEX_WORK.search(value):
+        if not _has_commands(value):  # braces only group: no need to parse
+            if "{" in value or "}" in value:
+                value = value.replace("{", "").replace("}", "")
+        elif _has_work(value):
             value = self._decoded(value)
-        if multiline and _LINE_BREAK.search(value):
-            lines = [_SPACE.sub(" ", line).strip() for line in value.splitlines()]
+        if multiline and not value.isprintable() and _LINE_BREAK.search(value):
+            lines = [_collapsed(line) for line in value.splitlines()]
             return "\n".join(line for line in lines if line)
-        return _SPACE.sub(" ", value).strip()
+        return _collapsed(value)
 
     def _decoded(self, value: str) -> str:
         """pylatexenc's text of ``value``: piece by piece where it can be cut (see ``latex_pieces``)."""
