@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 
 #: Digits of an epoch count -> its unit per second: seconds (Firefox), milliseconds, microseconds (Google).
 _UNITS = ((10, 1), (13, 1000), (16, 1_000_000))
@@ -55,6 +54,8 @@ def from_internet_date(text: str) -> tuple[str | None, str | None]:
     """An RFC 822 date (OPML's) or an RFC 3339 one (seen in the wild) as ISO; else (None, why)."""
     moment = from_rfc3339(text)
     if moment is None:
+        from email.utils import parsedate_to_datetime  # the email package: only for RFC 822 dates
+
         try:
             moment = parsedate_to_datetime(text.strip())
         except (TypeError, ValueError, IndexError):
