@@ -48,11 +48,7 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
             continue
         except OSError as exc:
             raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
-        data = quick_load(text)  # a clean file is read quickly; any other by the careful reader
-        if data is not None:
-            doc, found = YamlDocument(name, data, None), []
-        else:
-            doc, found = read_yaml(name, text, keep_text=False)
+        doc, found = parse_text(name, text)
         if found:  # a file with YAML problems is not checked further, so errors do not cascade
             problems.extend(found)
             continue
@@ -65,6 +61,14 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
             continue
         docs.append(doc)
     return docs, problems
+
+
+def parse_text(name: str, text: str) -> tuple[YamlDocument, list[Problem]]:
+    """A catalog file's text parsed, and its YAML problems: quickly when clean, else by the careful reader."""
+    data = quick_load(text)
+    if data is not None:
+        return YamlDocument(name, data, None), []
+    return read_yaml(name, text, keep_text=False)
 
 
 def load_catalog(path: str | os.PathLike[str] | None = None, *, unique_identifiers: bool = True) -> Catalog:
