@@ -212,3 +212,20 @@ def test_with_other_threads_running_nothing_is_forked(
     assert spy.copied == []
     export(tmp_path / "alone", True, monkeypatch)
     assert spy.copied
+
+
+@needs_two_cpus
+def test_a_helper_output_that_cannot_be_read_is_built_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export(tmp_path / "alone", False, monkeypatch)
+
+    def lost(fd: int, size: int, offset: int) -> bytes:
+        raise OSError(5, "Input/output error")
+
+    spy = Spy(monkeypatch)
+    monkeypatch.setattr(helper.os, "pread", lost)
+    outcome = export(tmp_path / "unread", True, monkeypatch)
+    assert spy.copied == []
+    assert outcome.failed == {}
+    assert files(tmp_path / "unread") == files(tmp_path / "alone")

@@ -99,9 +99,14 @@ class Helper:
         buffer = stream.buffer  # type: ignore[attr-defined]
         start, end = span
         while start < end:
-            chunk = os.pread(self.out.fileno(), min(_CHUNK, end - start), start)
-            if not chunk:
-                raise OSError("the helper's output ended early")
+            try:
+                chunk = os.pread(self.out.fileno(), min(_CHUNK, end - start), start)
+            except OSError:
+                chunk = b""
+            if not chunk:  # the temp file lost its bytes: start the file again and build it here
+                buffer.seek(0)
+                buffer.truncate()
+                return False
             buffer.write(chunk)
             start += len(chunk)
         return True
