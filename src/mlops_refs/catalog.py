@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -265,7 +265,7 @@ def _date_exists(value: str | int) -> bool:
 
 
 def _person(data: dict[str, str]) -> Person:
-    return Person(**data)
+    return Person.from_fields(dict(data))  # a schema-valid person has only Person's fields
 
 
 def _date(value: str | int | None) -> PartialDate | None:
@@ -341,19 +341,32 @@ def _extra(value: list[dict[str, str]] | dict[str, str] | None) -> tuple[tuple[s
     return tuple((item["name"], item["value"]) for item in value)
 
 
+def _people(value: list[dict[str, str]]) -> tuple[Person, ...]:
+    return tuple([Person.from_fields(dict(p)) for p in value])
+
+
+# Each field of a schema-valid resource mapping -> the Resource field it gives, and how (None: as it is).
+# The argument names are the model's own (interned) strings, which its attribute look-ups find at once.
+_RESOURCE_ARGUMENTS: dict[str, tuple[str, Callable[[Any], Any] | None]] = {
+    **{f: (f, None) for f in PLAIN_FIELDS},
+    "id": ("id", None),
+    "type": ("type", None),
+    "title": ("title", None),
+    "collections": ("collection_ids", tuple),
+    "authors": ("authors", _people),
+    "editors": ("editors", _people),
+    "translators": ("translators", _people),
+    "tags": ("tags", tuple),
+    "aliases": ("aliases", tuple),
+    "extra": ("extra", _extra),
+    **{f: (f, PartialDate.parse) for f in DATE_FIELDS},
+}
+
+
 def resource_from_mapping(d: dict[str, Any]) -> Resource:
     """The Resource a schema-valid resource mapping describes."""
-    return Resource(
-        id=d["id"],
-        type=d["type"],
-        title=d["title"],
-        collection_ids=tuple(d.get("collections", ())),
-        authors=tuple(_person(p) for p in d.get("authors", ())),
-        editors=tuple(_person(p) for p in d.get("editors", ())),
-        translators=tuple(_person(p) for p in d.get("translators", ())),
-        tags=tuple(d.get("tags", ())),
-        aliases=tuple(d.get("aliases", ())),
-        extra=_extra(d.get("extra")),
-        **{f: _date(d[f]) for f in DATE_FIELDS if f in d},
-        **{f: d[f] for f in PLAIN_FIELDS if f in d},
-    )
+    arguments = {}
+    for name, value in d.items():
+        argument, convert = _RESOURCE_ARGUMENTS[name]
+        arguments[argument] = value if convert is None else convert(value)
+    return Resource.from_fields(arguments)
