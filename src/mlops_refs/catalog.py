@@ -11,7 +11,7 @@ from typing import Any
 
 from .bundled import catalog_files
 from .errors import CatalogError, MlopsRefsError, Problem
-from .fastyaml import quick_load
+from .fastyaml import quick_read
 from .gcpause import gc_paused
 from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
 from .validation import isbn_is_valid, schema_problems, text_problems, url_problem
@@ -48,9 +48,9 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
             continue
         except OSError as exc:
             raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
-        data = quick_load(text)  # a clean file is read quickly; any other by the careful reader
-        if data is not None:
-            doc, found = YamlDocument(name, data, None), []
+        quick = quick_read(text)  # a clean file is read quickly; any other by the careful reader
+        if quick is not None:
+            doc, found = YamlDocument(name, quick[0], None, texts_keep_rule=quick[1]), []
         else:
             doc, found = read_yaml(name, text, keep_text=False)
         if found:  # a file with YAML problems is not checked further, so errors do not cascade

@@ -16,6 +16,9 @@ and every error message stays the careful reader's. It declines:
   that PyYAML would have read as something else had it been written plain (``yes``, ``1_000``, ``1:20``,
   ``~``, ``<<``), unless yaml-rs too would have read it as something else written plain (``"1.0"``, an
   arXiv id ``"1704.04861"``): then it was quoted, and both readers keep it as written.
+
+The walk over the data that looks for those values also tells whether every text keeps the character rule,
+so that validation need not walk the data again.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .characters import MULTILINE_FIELDS, text_problem
 from .yamlio import IMPLICIT_RESOLVERS
 
 try:
@@ -130,40 +134,60 @@ def quick_load(text: str) -> Any:
 
     ``None`` also stands for a text the quick read declines as empty: the careful reader decides.
     """
+    read = quick_read(text)
+    return None if read is None else read[0]
+
+
+def quick_read(text: str) -> tuple[dict[str, Any], bool] | None:
+    """As ``quick_load``, with whether every text of the data keeps the character rule (found in the same
+    walk over the data, so that validation need not walk it again); ``None`` when the quick read declines."""
     if yaml_rs is None or _risky(text):
         return None
     try:
         data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_DUPLICATES_ARE_ERRORS)
     except Exception:  # any error of the parser: the careful reader finds and words it
         return None
-    if not isinstance(data, dict) or _declines(data):
+    if not isinstance(data, dict):
         return None
-    return data
+    texts_keep_rule = _examine(data)
+    return None if texts_keep_rule is None else (data, texts_keep_rule)
 
 
-def _declines(root: dict[str, Any]) -> bool:
-    """Whether some value in ``root`` may differ from what the careful reader builds; iterative."""
+def _examine(root: dict[str, Any]) -> bool | None:
+    """``None`` when some value in ``root`` may differ from what the careful reader builds; otherwise whether
+    every text keeps the character rule (``characters.text_problem`` finds nothing). Iterative."""
     not_str = _NOT_STR.get
-    pending: list[Any] = [root]  # containers only: the scalars are checked where they stand
+    texts_keep_rule = True
+    fine_keys: set[str] = set()  # the keys found to be strings to both readers: a few, met again and again
+    # Containers only, each with whether it lies under a prose field; scalars are checked where they stand.
+    pending: list[tuple[Any, bool]] = [(root, False)]
     while pending:
-        container = pending.pop()
+        container, prose = pending.pop()
         if type(container) is dict:
-            for key in container:
-                if type(key) is not str or ((rx := not_str(key[:1])) and rx.match(key)):
-                    return True
-            values = container.values()
+            if not fine_keys.issuperset(container):
+                for key in container:
+                    if type(key) is not str or ((rx := not_str(key[:1])) and rx.match(key)):
+                        return None
+                    fine_keys.add(key)
+            items: Any = container.items()
         else:
-            values = container
-        for value in values:
+            items = enumerate(container)
+        for key, value in items:
             kind = type(value)
             if kind is str:
                 if (rx := not_str(value[:1])) and rx.match(value) and not _quoted(value):
-                    return True
+                    return None
+                # A printable text without a blank at either end keeps the rule (text_problem's quick
+                # answer); any other is asked in full, as validation would ask it.
+                if value.strip() is not value or not value.isprintable():
+                    texts_keep_rule = texts_keep_rule and not text_problem(
+                        value, prose or key in MULTILINE_FIELDS
+                    )
             elif kind is dict or kind is list:
-                pending.append(value)
+                pending.append((value, prose or key in MULTILINE_FIELDS))
             elif kind is not int and kind is not bool and value is not None:
-                return True  # floats (1e3 is a string in YAML 1.1), and whatever else the parser made
-    return False
+                return None  # floats (1e3 is a string in YAML 1.1), and whatever else the parser made
+    return texts_keep_rule
 
 
 def _quoted(text: str) -> bool:
