@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .bundled import catalog_files
 from .errors import CatalogError, MlopsRefsError, Problem
@@ -18,8 +17,7 @@ from .validation import isbn_is_valid, schema_problems, text_problems, url_probl
 from .yamlio import YamlDocument, read_yaml
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):  # a tuple: made for every resource, several times faster than a frozen dataclass
     """A collection or resource mapping with the file and path it came from."""
 
     doc: YamlDocument
@@ -144,14 +142,16 @@ def _gather(docs: list[YamlDocument]) -> tuple[list[_Entry], list[_Entry], list[
     return info, collections, resources
 
 
-def _duplicates(entries: list[_Entry], field: str, what: str, normalise=lambda v: v) -> list[Problem]:
+def _duplicates(
+    entries: list[_Entry], field: str, what: str, normalise: Callable[[Any], Any] | None = None
+) -> list[Problem]:
     seen: dict[Any, _Entry] = {}
     problems = []
     for e in entries:
         value = e.data.get(field)
         if value is None:
             continue
-        key = normalise(value)
+        key = value if normalise is None else normalise(value)
         if key in seen:
             first = seen[key]
             where = f"{first.doc.file}:{first.doc.locate((*first.path, field))[0]}"

@@ -46,11 +46,12 @@ _REFUSED_CHARACTER = re.compile(  # what PyYAML refuses or reads as a line break
 _PROPERTY_INDICATORS = "&*!"
 _ZERO = re.compile(r"0[0-9oO_]")
 _TOKEN_START = frozenset(" \n[]{}:")
-_DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.|%)")
 # A line that starts this deep in indentation or indicators: yaml-rs recurses once per level of block
 # nesting and its stack overflows past about ten thousand (the process dies), so deep texts are declined.
 _DEEP = re.compile(r"[ \-?:]{512}")  # at the start of the text
-_DEEP_LINE = re.compile(r"\n[ \-?:]{512}")  # at the start of any other line (the line feed first: fast)
+# A line other than the first that starts with a document marker or a directive, or that deep (one search:
+# the line feed first, which the engine scans for quickly).
+_RISKY_LINE = re.compile(r"\n(?:---|\.\.\.|%|[ \-?:]{512})")
 _OPEN_FLOW = re.compile(r"[\[{][^\]}]*$")  # a bracket still open at the end of the text before
 _FLOW_OVER_LINES = re.compile(r"[\[{][^\]}\n]*\n")  # a bracket still open at the end of its line
 
@@ -59,9 +60,7 @@ def _risky(text: str) -> bool:
     """Whether ``text`` holds something the quick read may read otherwise than the careful reader."""
     if text.startswith(("---", "...", "%")) or "<<" in text:
         return True
-    if _refuses_some_character(text) or _DOCUMENT_MARKER.search(text) or _DEEP.match(text):
-        return True
-    if _DEEP_LINE.search(text):
+    if _refuses_some_character(text) or _DEEP.match(text) or _RISKY_LINE.search(text):
         return True
     flow = _FlowOverLines(text)
     for start in _properties(text):  # mostly in prose: "R&D"
