@@ -158,10 +158,12 @@ def _examine(root: dict[str, Any]) -> bool | None:
     not_str = _NOT_STR.get
     texts_keep_rule = True
     fine_keys: set[str] = set()  # the keys found to be strings to both readers: a few, met again and again
-    # Containers only, each with whether it lies under a prose field; scalars are checked where they stand.
-    pending: list[tuple[Any, bool]] = [(root, False)]
-    while pending:
-        container, prose = pending.pop()
+    # Containers only, those under a prose field apart; scalars are checked where they stand.
+    pending: list[Any] = [root]
+    pending_prose: list[Any] = []
+    while pending or pending_prose:
+        prose = not pending
+        container = pending_prose.pop() if prose else pending.pop()
         if type(container) is dict:
             if not fine_keys.issuperset(container):
                 for key in container:
@@ -183,7 +185,7 @@ def _examine(root: dict[str, Any]) -> bool | None:
                         value, prose or key in MULTILINE_FIELDS
                     )
             elif kind is dict or kind is list:
-                pending.append((value, prose or key in MULTILINE_FIELDS))
+                (pending_prose if prose or key in MULTILINE_FIELDS else pending).append(value)
             elif kind is not int and kind is not bool and value is not None:
                 return None  # floats (1e3 is a string in YAML 1.1), and whatever else the parser made
     return texts_keep_rule
