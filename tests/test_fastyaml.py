@@ -211,6 +211,7 @@ RULE_TEXTS = {
     "noncharacter": ("title: a\ufdd0", False),
     "noncharacter in an extra field": ('title: x\n  extra: {k: "a\\uFFFE"}', False),
     "line break in a note": ("title: x\n  note: |-\n    a\n    b", True),
+    "the same text in a note, then in a title": ("note: |-\n    a\n    b\n  title: |-\n    a\n    b", False),
     "tab in an extra field": ('title: x\n  extra: [{name: k, value: "a\\tb"}]', True),
     "allowed but not printable": ("title: a\xa0b\u200bc", True),
 }

@@ -152,12 +152,16 @@ def quick_read(text: str) -> tuple[dict[str, Any], bool] | None:
     return None if texts_keep_rule is None else (data, texts_keep_rule)
 
 
+_SHORT_TEXT = 64  # longer texts rarely recur: remembering them would cost more than it saves
+
+
 def _examine(root: dict[str, Any]) -> bool | None:
     """``None`` when some value in ``root`` may differ from what the careful reader builds; otherwise whether
     every text keeps the character rule (``characters.text_problem`` finds nothing). Iterative."""
     not_str = _NOT_STR.get
     texts_keep_rule = True
     fine_keys: set[str] = set()  # the keys found to be strings to both readers: a few, met again and again
+    fine_texts: set[str] = set()  # short texts found fine on both counts (names, tags, ids recur)
     # Containers only, those under a prose field apart; scalars are checked where they stand.
     pending: list[Any] = [root]
     pending_prose: list[Any] = []
@@ -176,6 +180,8 @@ def _examine(root: dict[str, Any]) -> bool | None:
         for key, value in items:
             kind = type(value)
             if kind is str:
+                if value in fine_texts:  # both verdicts depend on the text alone
+                    continue
                 if (rx := not_str(value[:1])) and rx.match(value) and not _quoted(value):
                     return None
                 # A printable text without a blank at either end keeps the rule (text_problem's quick
@@ -184,6 +190,8 @@ def _examine(root: dict[str, Any]) -> bool | None:
                     texts_keep_rule = texts_keep_rule and not text_problem(
                         value, prose or key in MULTILINE_FIELDS
                     )
+                elif len(value) <= _SHORT_TEXT:
+                    fine_texts.add(value)
             elif kind is dict or kind is list:
                 (pending_prose if prose or key in MULTILINE_FIELDS else pending).append(value)
             elif kind is not int and kind is not bool and value is not None:
