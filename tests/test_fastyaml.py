@@ -105,6 +105,12 @@ def test_tricky_text_is_declined_or_read_alike(name: str) -> None:
     assert quick is None or quick == careful(text), name
 
 
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_the_quick_read_of_the_utf8_bytes_is_that_of_the_text(name: str) -> None:
+    text = TRICKY[name]
+    assert fastyaml.quick_read(text, text.encode("utf-8")) == fastyaml.quick_read(text)
+
+
 def test_tricky_texts_that_must_be_declined_are() -> None:
     must_decline = [n for n, t in TRICKY.items() if careful(t) != yaml_12(t)]
     expected = {"yes", "octal", "octal in flow", "negative octal", "octal item", "0o", "1e3", "duplicate"}
@@ -154,6 +160,7 @@ def test_every_catalog_file_reads_alike_and_quickly(generated: list[Path]) -> No
             declined.append(name)
         else:
             assert quick == careful(text), name
+        assert fastyaml.quick_read(text, text.encode("utf-8")) == fastyaml.quick_read(text), name
     # the bundled and generated catalogs are clean: the quick read takes every file of them
     assert [name for name in declined if "fixtures" not in name] == []
 

@@ -39,14 +39,15 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
     for file in files:
         name = str(file)
         try:
-            text = file.read_bytes().decode("utf-8")
+            raw = file.read_bytes()
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = file.read_bytes()[: exc.start].count(b"\n") + 1
             problems.append(Problem(name, line, 1, "", "not valid UTF-8; save the file as UTF-8"))
             continue
         except OSError as exc:
             raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
-        quick = quick_read(text)  # a clean file is read quickly; any other by the careful reader
+        quick = quick_read(text, raw)  # a clean file is read quickly; any other by the careful reader
         if quick is not None:
             doc, found = YamlDocument(name, quick[0], None, texts_keep_rule=quick[1]), []
         else:

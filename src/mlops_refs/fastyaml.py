@@ -137,13 +137,20 @@ def quick_load(text: str) -> Any:
     return None if read is None else read[0]
 
 
-def quick_read(text: str) -> tuple[dict[str, Any], bool] | None:
+def quick_read(text: str, utf8: bytes | None = None) -> tuple[dict[str, Any], bool] | None:
     """As ``quick_load``, with whether every text of the data keeps the character rule (found in the same
-    walk over the data, so that validation need not walk it again); ``None`` when the quick read declines."""
+    walk over the data, so that validation need not walk it again); ``None`` when the quick read declines.
+
+    ``utf8``, when given, must be the text's UTF-8 encoding (the bytes it was decoded from): yaml-rs then
+    reads those instead of encoding the text again.
+    """
     if yaml_rs is None or _risky(text):
         return None
     try:
-        data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_DUPLICATES_ARE_ERRORS)
+        if utf8 is None:
+            data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_DUPLICATES_ARE_ERRORS)
+        else:
+            data = yaml_rs.load(utf8, parse_datetime=False, duplicate_key_policy=_DUPLICATES_ARE_ERRORS)
     except Exception:  # any error of the parser: the careful reader finds and words it
         return None
     if not isinstance(data, dict):
