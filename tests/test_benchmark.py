@@ -142,6 +142,7 @@ def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
     assert _positive(machine["cpu_count"])
     assert machine["python"] == ".".join(map(str, sys.version_info[:3]))
     assert machine["platform"]
+    assert machine["bytecode"].startswith(("compiled", "left as found"))
 
 
 def test_bench_scaling_compares_every_size_dependent_stage(tmp_path: Path) -> None:

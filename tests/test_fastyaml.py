@@ -30,6 +30,11 @@ TRICKY = {
     "alias in a flow list over lines": "a: [1,\n 2,&x 3,*x]\n",
     "alias in flow": "a: [1,&x 2, *x]\n",
     "negative octal": "a: -017\n",
+    "octal after a colon in flow": "a: {b:017}\n",
+    "octal after a quoted key in flow": 'a: {"b":017}\n',
+    "octal after a colon in a flow list": "a: [b:017]\n",
+    "octal after a colon in a flow mapping over lines": "a: {c: 1,\n b:017}\n",
+    "zero after a colon in a string": 'a: "arXiv:0809.2859"\nb: c:017\n',
     "octal item": "a:\n- 017\n",
     "anchor in a flow mapping": "a: {b: &x 1, c: *x}\n",
     "prose": 'a: "R&D, 581,012 items*, 2019-05-01!"\n',
@@ -114,10 +119,18 @@ def test_the_quick_read_of_the_utf8_bytes_is_that_of_the_text(name: str) -> None
 def test_tricky_texts_that_must_be_declined_are() -> None:
     must_decline = [n for n, t in TRICKY.items() if careful(t) != yaml_12(t)]
     expected = {"yes", "octal", "octal in flow", "negative octal", "octal item", "0o", "1e3", "duplicate"}
+    expected |= {"octal after a quoted key in flow"}
     assert expected | {"alias", "alias in flow", "anchor in a flow mapping", "tag", "merge"} <= set(
         must_decline
     )
     assert [n for n in must_decline if fastyaml.quick_load(TRICKY[n]) is not None] == []
+
+
+def test_a_colon_outside_flow_does_not_send_a_text_to_the_careful_reader() -> None:
+    assert fastyaml.quick_load(TRICKY["zero after a colon in a string"]) == {
+        "a": "arXiv:0809.2859",
+        "b": "c:017",
+    }
 
 
 def test_no_printable_character_is_one_the_careful_reader_refuses() -> None:

@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
         help="time each stage at both ends of --sizes (default 10000 100000), alternating; report big/small",
     )
     add("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="sizes for --scaling")
+    add(
+        "--bytecode",
+        choices=("compile", "as-found"),
+        default="compile",
+        help="compile mlops_refs' bytecode first, as an installed package has it (default), or time the"
+        " processes with whatever bytecode there is (none in a checkout under PYTHONDONTWRITEBYTECODE)",
+    )
     return parser
 
 
@@ -76,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat is not None and args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
+    bytecode = workspace.compile_bytecode() if args.bytecode == "compile" else "left as found"
     if args.scaling:
         sizes = sorted(set(args.sizes))
         if len(sizes) < 2:
@@ -84,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         result = scaling.scaling(
             sizes, args.seed, repeat, cache_root, lambda text: print(text, file=sys.stderr)
         )
+        result["machine"]["bytecode"] = bytecode
         print(json.dumps(result, indent=2) if args.json else report.scaling_table(result))
         return 0
 
@@ -97,5 +106,6 @@ def main(argv: list[str] | None = None) -> int:
     result = single.run(
         args.size, args.seed, repeat, cache_root, args.skip_peers, args.bookmarks, tuple(args.merge_sizes)
     )
+    result["machine"]["bytecode"] = bytecode
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else report.table(result))
     return 0

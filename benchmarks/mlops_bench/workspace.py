@@ -123,6 +123,24 @@ def cli_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "mlops_refs"]
 
 
+def compile_bytecode() -> str:
+    """Compile mlops_refs to bytecode beside its sources, as installing a wheel does; what was done.
+
+    Python reads bytecode even where PYTHONDONTWRITEBYTECODE forbids writing it; with that variable set (as
+    on some CI machines) and a source checkout, every process would otherwise compile every module it
+    imports, which an installed mlops-refs never does.
+    """
+    import compileall
+
+    import mlops_refs
+
+    folder = Path(mlops_refs.__file__).parent
+    if not os.access(folder, os.W_OK):
+        return f"left as found ({folder} is not writable)"
+    compileall.compile_dir(str(folder), quiet=1)
+    return "compiled before the runs (as an installed package has it)"
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     import yaml

@@ -47,11 +47,7 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
             continue
         except OSError as exc:
             raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
-        quick = quick_read(text, raw)  # a clean file is read quickly; any other by the careful reader
-        if quick is not None:
-            doc, found = YamlDocument(name, quick[0], None, texts_keep_rule=quick[1]), []
-        else:
-            doc, found = read_yaml(name, text, keep_text=False)
+        doc, found = parse_text(name, text, raw)
         if found:  # a file with YAML problems is not checked further, so errors do not cascade
             problems.extend(found)
             continue
@@ -64,6 +60,17 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
             continue
         docs.append(doc)
     return docs, problems
+
+
+def parse_text(name: str, text: str, utf8: bytes | None = None) -> tuple[YamlDocument, list[Problem]]:
+    """A catalog file's text parsed, and its YAML problems: quickly when clean, else by the careful reader.
+
+    ``utf8``, when given, is the text's UTF-8 encoding, which the quick read then need not make again.
+    """
+    quick = quick_read(text, utf8)
+    if quick is not None:
+        return YamlDocument(name, quick[0], None, texts_keep_rule=quick[1]), []
+    return read_yaml(name, text, keep_text=False)
 
 
 def load_catalog(path: str | os.PathLike[str] | None = None, *, unique_identifiers: bool = True) -> Catalog:

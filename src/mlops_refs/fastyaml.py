@@ -9,7 +9,7 @@ and every error message stays the careful reader's. It declines:
   carriage returns, controls, U+0085, U+2028/9, a byte-order mark), a node property (an anchor ``&``,
   alias ``*`` or tag ``!`` at the start of a token), a merge key ``<<``, a directive or document marker,
   a number written with a leading zero or ``0o`` (octal in YAML 1.1, decimal or ``0o`` in 1.2) after a
-  space, a colon, a bracket, or a comma that follows an opening bracket on its line, or a line indented
+  space or a bracket, or a comma or colon that follows an opening bracket on its line, or a line indented
   512 columns deep (yaml-rs nests its recursion by block depth, and its stack would overflow);
 - on any parse error, duplicate key or root that is not a mapping;
 - after parsing, on any float, any value of another type than str/int/bool/None/list/dict, and any string
@@ -45,7 +45,8 @@ _REFUSED_CHARACTER = re.compile(  # what PyYAML refuses or reads as a line break
 # or 0o: risky where a token starts (checked in Python, as a look-behind would slow the scan down).
 _PROPERTY_INDICATORS = "&*!"
 _ZERO = re.compile(r"0[0-9oO_]")
-_TOKEN_START = frozenset(" \n[]{}:")
+_TOKEN_START = frozenset(" \n[]{}")
+_FLOW_ONLY_TOKEN_START = frozenset(",:")  # PyYAML ends a token at these only inside a flow collection
 # A line that starts this deep in indentation or indicators: yaml-rs recurses once per level of block
 # nesting and its stack overflows past about ten thousand (the process dies), so deep texts are declined.
 _DEEP = re.compile(r"[ \-?:]{512}")  # at the start of the text
@@ -110,12 +111,12 @@ class _FlowOverLines:
 
 
 def _starts_token(text: str, start: int, flow_over_lines: _FlowOverLines) -> bool:
-    """Whether a token may start at ``start``: after a blank, line break, bracket or colon, or a comma in a
-    flow collection (`[1,017]`); when some flow collection spans lines, after any comma."""
+    """Whether a token may start at ``start``: after a blank, line break or bracket, or a comma or colon in a
+    flow collection (`[1,017]`, `{"a":017}`); when a flow collection spans lines, after any comma or colon."""
     before = text[start - 1] if start else "\n"
     if before in _TOKEN_START:
         return True
-    if before != ",":
+    if before not in _FLOW_ONLY_TOKEN_START:  # "arXiv:0809.2859" outside a flow collection is one scalar
         return False
     return bool(flow_over_lines) or _OPEN_FLOW.search(text, text.rfind("\n", 0, start) + 1, start) is not None
 

@@ -15,7 +15,6 @@ import unicodedata
 from urllib.parse import quote, unquote, urlsplit
 
 from .model import Resource
-from .validation import isbn_is_valid
 
 #: Identifier kinds of which one resource has exactly one: two different values mean two different things.
 EXCLUSIVE_KINDS = ("doi", "arxiv", "pmid")
@@ -126,6 +125,8 @@ def isbn_key(text: str | None) -> str | None:
     >>> isbn_key("0-306-40615-2"), isbn_key("978-0-306-40615-7")
     ('isbn:9780306406157', 'isbn:9780306406157')
     """
+    from .validation import isbn_is_valid  # it loads the schema machinery: only when needed
+
     if not text or not isbn_is_valid(text):
         return None
     digits = _ISBN_CLEAN.sub("", text).upper()

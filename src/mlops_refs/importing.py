@@ -19,9 +19,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import MlopsRefsError
-from .model import Catalog, PartialDate, Resource
+from .model import Catalog, PartialDate, Person, Resource
 from .readers.base import Report
 from .readers.builder import CatalogBuilder
+
+_RESOURCE_FIELDS = tuple(f.name for f in fields(Resource))
+_PERSON_FIELDS = tuple(f.name for f in fields(Person))
 
 
 class ImportTargetError(MlopsRefsError):
@@ -52,7 +55,7 @@ def merge(parts: list[tuple[str, Catalog, Report]]) -> Catalog:
                 collection.title, parent, collection.kind, collection.summary, collection.url
             )
         for r in catalog.resources:
-            values = {f.name: getattr(r, f.name) for f in fields(r) if f.name not in ("id", "collection_ids")}
+            values = {n: getattr(r, n) for n in _RESOURCE_FIELDS if n not in ("id", "collection_ids")}
             cids = [ids[c] for c in r.collection_ids] or [top]
             rid = builder.add(values, None, cids[0], r.id)
             for cid in cids[1:]:
@@ -70,10 +73,13 @@ def conform(catalog: Catalog, report: Report, unique: bool = True) -> Catalog:
 
     seen: dict[str, set[str]] = {"doi": set(), "url": set(), "arxiv": set()}
     out = []
-    for r in catalog.resources:
+    mappings = [_as_yaml(r) for r in catalog.resources]
+    # the schema has no rule across resources: when all pass together, each passes alone
+    all_valid = _fast_validator()({"resources": mappings})
+    for r, mapping in zip(catalog.resources, mappings, strict=True):
         bad: dict[str, str] = {}
-        doc = {"resources": [_as_yaml(r)]}
-        if not _fast_validator()(doc):
+        doc = {"resources": [mapping]}
+        if not all_valid and not _fast_validator()(doc):
             for error in _detailed_validator().iter_errors(doc):
                 path = list(error.absolute_path)
                 if len(path) >= 3:
@@ -119,16 +125,16 @@ def _move_to_extra(r: Resource, bad: dict[str, str], report: Report) -> Resource
 def _as_yaml(r: Resource) -> dict[str, Any]:
     """A resource as the plain data its YAML mapping holds (what the schema checks)."""
     out: dict[str, Any] = {}
-    for f in fields(r):
-        value = getattr(r, f.name)
+    for field_name in _RESOURCE_FIELDS:
+        value = getattr(r, field_name)
         if value is None or value == ():
             continue
-        name = "collections" if f.name == "collection_ids" else f.name
+        name = "collections" if field_name == "collection_ids" else field_name
         if isinstance(value, PartialDate):
             value = value.iso()
-        elif f.name in ("authors", "editors", "translators"):
-            value = [{k.name: getattr(p, k.name) for k in fields(p) if getattr(p, k.name)} for p in value]
-        elif f.name == "extra":
+        elif field_name in ("authors", "editors", "translators"):
+            value = [{k: getattr(p, k) for k in _PERSON_FIELDS if getattr(p, k)} for p in value]
+        elif field_name == "extra":
             value = [{"name": n, "value": v} for n, v in value]
         elif isinstance(value, tuple):
             value = list(value)
@@ -138,12 +144,11 @@ def _as_yaml(r: Resource) -> dict[str, Any]:
 
 def check_folder(files: dict[str, str], into: str) -> None:
     """Load the folder's files as ``validate`` would, before any is written (CatalogError if one fails)."""
-    from .catalog import catalog_from_documents
-    from .yamlio import read_yaml
+    from .catalog import catalog_from_documents, parse_text
 
     docs, problems = [], []
     for name, text in files.items():
-        doc, found = read_yaml(os.path.join(into, name), text)
+        doc, found = parse_text(os.path.join(into, name), text)
         docs.append(doc)
         problems.extend(found)
     catalog_from_documents(docs, problems)

@@ -160,6 +160,26 @@ _AT_LINE = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w-]*[ \t]*[{(]")
 _NAME = re.compile(r"[^\s=,{}()\"#%]+")
 _COMMENT_LINE = re.compile(r"[ \t]*%")
 _SPACE_OR_COMMENT = re.compile(r"(?:\s|%[^\n]*)*")
+# The common field in one match, with the space before it and the comma after it: a name, and a value that is
+# a number or one braced group nesting at most two deep, on one line, with no '#' after it. Anything else
+# takes the general path (_field), which reads the same text the same way.
+_BRACED_TEXT = r"[^{}\\\n]*(?:\\[^\n][^{}\\\n]*)*"  # unrolled: one scan per run of plain text
+_SIMPLE_FIELD = re.compile(
+    r"\s*([^\s=,{}()\"#%]+)[ \t]*=[ \t]*"
+    r"(?:\{("
+    + _BRACED_TEXT
+    + r"(?:\{"
+    + _BRACED_TEXT
+    + r"(?:\{"
+    + _BRACED_TEXT
+    + r"\}"
+    + _BRACED_TEXT
+    + r")*\}"
+    + _BRACED_TEXT
+    + r")*)\}"
+    r"|([0-9]+)(?![^\s=,{}()\"#%]))"
+    r"(?!(?:\s|%[^\n]*)*#)[ \t]*,?"
+)
 _BRACE_WORK = re.compile(r'[\\{}"\n]')  # what a value's scan stops at: escapes, braces, quotes, new lines
 MAX_VALUE = 1_000_000  # characters in one field value after macro expansion
 _SPACE = re.compile(r"\s+")
@@ -173,6 +193,7 @@ _BIBLATEX_SIGNS = re.compile(
 _ARXIV = re.compile(r"^(?:arxiv:)?\s*((?:\d{4}\.\d{4,5})|(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?$", re.I)
 _DOI = re.compile(r"^(?:doi:\s*|https?://[^/\s]+/)?(10\.\d{4,9}/[^\s{}\\]+)$", re.I)
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_EXTENDED_NAME = re.compile(r"\s*(family|given|prefix|suffix)\s*=")  # biblatex's "family=Smith, given=Ann"
 _GROUP_LINE = re.compile(r"^(\d+)\s+(\w+):(.*)$")
 
 
@@ -410,31 +431,46 @@ def _entry(scan: _Scanner, kind: str, close: str, line: int) -> Entry:
 
 def _fields(scan: _Scanner, entry: Entry, close: str) -> Entry:
     text = scan.text
+    simple_field = _SIMPLE_FIELD.match
     while True:
-        scan.skip_space()
-        if text.startswith(close, scan.pos):
-            scan.pos += 1
-            return entry
-        if text.startswith(",", scan.pos):
-            scan.pos += 1
-            continue
-        match = _NAME.match(text, scan.pos)
-        if not match:
-            found = text[scan.pos : scan.pos + 1] or "the end of the file"
-            raise ValueError(f"a field name was expected, found {found!r}")
-        name = match.group().lower()
-        field_line = scan.line(match.start())
-        scan.pos = match.end()
-        scan.skip_space()
-        if not text.startswith("=", scan.pos):
-            raise ValueError(f"field {name!r}: '=' expected")
-        scan.pos += 1
-        value = scan.value(name, field_line)
+        simple = simple_field(text, scan.pos)
+        if simple is not None and simple.end() - simple.start() <= MAX_VALUE:
+            name, braced, number = simple.groups()
+            name = name.lower()
+            field_line = scan.line(simple.start(1))
+            value = number if braced is None else braced
+            scan.pos = simple.end()
+        else:
+            scan.skip_space()
+            if text.startswith(close, scan.pos):
+                scan.pos += 1
+                return entry
+            if text.startswith(",", scan.pos):
+                scan.pos += 1
+                continue
+            name, field_line, value = _field(scan)
         if name in entry.fields:
             scan.report.add(field_line, name, "given twice in one entry; the first value is kept", "dropped")
         else:
             entry.fields[name] = value
             entry.lines[name] = field_line
+
+
+def _field(scan: _Scanner) -> tuple[str, int, str]:
+    """One field of any form: its name (lower-cased), line and value."""
+    text = scan.text
+    match = _NAME.match(text, scan.pos)
+    if not match:
+        found = text[scan.pos : scan.pos + 1] or "the end of the file"
+        raise ValueError(f"a field name was expected, found {found!r}")
+    name = match.group().lower()
+    field_line = scan.line(match.start())
+    scan.pos = match.end()
+    scan.skip_space()
+    if not text.startswith("=", scan.pos):
+        raise ValueError(f"field {name!r}: '=' expected")
+    scan.pos += 1
+    return name, field_line, scan.value(name, field_line)
 
 
 def declared_encoding(data: bytes) -> str | None:
@@ -499,6 +535,8 @@ class _Mapper:
         self.fmt: Format = fmt
         self.other_fmt: Format = "bibtex" if fmt == "biblatex" else "biblatex"
         self.latex = LatexDecoder()
+        self._name_lists: dict[str, list[str]] = {}
+        self._people: dict[str, Person | None] = {}
 
     def text(self, entry: Entry, name: str, multiline: bool = False) -> str | None:
         value = entry.fields.get(name)
@@ -510,30 +548,50 @@ class _Mapper:
         raw = entry.fields.get(name)
         if not raw:
             return ()
-        from pybtex.bibtex.utils import split_name_list
-
         people = []
-        for part in split_name_list(_SPACE.sub(" ", raw).strip()):
+        for part in self._name_list(raw):
             person = self.person(part, entry.lines[name], name)
             if person is not None:
                 people.append(person)
         return tuple(people)
 
+    def _name_list(self, raw: str) -> list[str]:
+        """The names of a name list, split on 'and' as BibTeX does; remembered (authors repeat in a file)."""
+        names = self._name_lists.get(raw)
+        if names is None:
+            from pybtex.bibtex.utils import split_name_list
+
+            if len(self._name_lists) > 100_000:
+                self._name_lists.clear()
+            names = self._name_lists[raw] = split_name_list(_SPACE.sub(" ", raw).strip())
+        return names
+
     def person(self, raw: str, line: int, name: str) -> Person | None:
         if raw.lower() == "others":
             self.report.add(line, name, "'and others' dropped (the list is cut short there)", "dropped")
             return None
+        if raw not in self._people:
+            if len(self._people) > 100_000:
+                self._people.clear()
+            self._people[raw] = self._person(raw)
+        person = self._people[raw]
+        if person is None:
+            self.report.add(line, name, f"{raw!r} is not a BibTeX name; kept whole", "changed")
+            return Person(literal=self.latex.text(raw))
+        return person
+
+    def _person(self, raw: str) -> Person | None:
+        """The person ``raw`` names; ``None`` when it is not a BibTeX name."""
         if raw.startswith("{") and raw.endswith("}") and _balanced_whole(raw):
             return Person(literal=self.latex.text(raw[1:-1]) or raw)
-        if "=" in raw and re.match(r"\s*(family|given|prefix|suffix)\s*=", raw):
+        if "=" in raw and _EXTENDED_NAME.match(raw):
             return self._extended(raw)
         from pybtex.database import Person as BibPerson
 
         try:
             p = BibPerson(raw)
         except Exception:
-            self.report.add(line, name, f"{raw!r} is not a BibTeX name; kept whole", "changed")
-            return Person(literal=self.latex.text(raw))
+            return None
         family = self.latex.text(" ".join(p.last_names))
         given = self.latex.text(" ".join(p.first_names + p.middle_names))
         particle = self.latex.text(" ".join(p.prelast_names))

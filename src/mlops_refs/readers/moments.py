@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta, timezone
 
 #: Digits of an epoch count -> its unit per second: seconds (Firefox), milliseconds, microseconds (Google).
 _UNITS = ((10, 1), (13, 1000), (16, 1_000_000))
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _LAST_SECOND = 253402300799  # 9999-12-31T23:59:59Z
+_EPOCH = datetime(1970, 1, 1)
 
 
 def iso_utc(seconds: int) -> str:
     """Seconds since the epoch as '2008-03-14T09:00:00Z'."""
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (_EPOCH + timedelta(seconds=seconds)).isoformat() + "Z"  # arithmetic: no C time library limits
 
 
 def epoch_seconds(iso: str) -> int | None:
@@ -55,6 +55,8 @@ def from_internet_date(text: str) -> tuple[str | None, str | None]:
     """An RFC 822 date (OPML's) or an RFC 3339 one (seen in the wild) as ISO; else (None, why)."""
     moment = from_rfc3339(text)
     if moment is None:
+        from email.utils import parsedate_to_datetime  # the email package: only for RFC 822 dates
+
         try:
             moment = parsedate_to_datetime(text.strip())
         except (TypeError, ValueError, IndexError):

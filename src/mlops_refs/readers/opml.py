@@ -8,15 +8,16 @@ RFC 3339. An include is recorded, never fetched. A pure outline (no links at all
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Catalog, CatalogInfo, PartialDate, Person
 from ..text.xml import local, parse
 from .base import NotThisFormatError, Report
 from .builder import CatalogBuilder
 from .moments import from_internet_date
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 #: Resource and collection fields an outline cannot carry (every link is a web page; no keys).
 LOST_FIELDS: frozenset[str] = frozenset(

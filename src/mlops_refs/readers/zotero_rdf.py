@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, ClassVar
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..crosswalk import catalog_type
 from ..identity import bare_doi
@@ -24,6 +22,9 @@ from .base import NotThisFormatError, Report
 from .builder import MAX_DEPTH, CatalogBuilder
 from .dates import make_date, parse_date_text
 from .names import split_particle
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 Z = "http://www.zotero.org/namespaces/export#"

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..characters import FORBIDDEN, LINE_SEPARATORS
 from ..errors import ExportError
+from .latex_pieces import cut
 
 # Zotero's table (BibTeX.js escapeSpecialCharacters): a literal brace keeps the brace count balanced.
 SPECIALS = {
@@ -128,10 +129,31 @@ def protect_title(text: str, ascii_only: bool = True) -> str:
 # --- the inverse: LaTeX to text (pylatexenc), as the readers need it
 
 
-_SPACE = re.compile(r"\s+")
-_LATEX_WORK = re.compile(r"[\\{}$~]|--")
+# Runs of white space become one space: only runs of two and single other white space need replacing.
+_SPACE = re.compile(r"\s{2,}|[^\S ]")
+_LINE_BREAK = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")  # where str.splitlines splits
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
-_LATEX_COMMANDS = re.compile(r"[\\$~]|--|``|''|[!?]`")  # what makes text more than braced groups
+
+
+# Substring tests: several times faster than one regular-expression search over a long field.
+def _has_commands(value: str) -> bool:
+    """Whether ``value`` is more than text and braced groups: a macro, math, a tie, a ligature."""
+    return (
+        "\\" in value or "$" in value or "~" in value or "--" in value
+        or "``" in value or "''" in value or "!`" in value or "?`" in value
+    )  # fmt: skip
+
+
+def _has_work(value: str) -> bool:
+    """Whether pylatexenc would change ``value``: a macro, a group, math, a tie or a dash."""
+    return "\\" in value or "{" in value or "}" in value or "$" in value or "~" in value or "--" in value
+
+
+def _collapsed(value: str) -> str:
+    """``value`` with each run of white space one space, stripped."""
+    if "  " not in value and value.isprintable():  # every white space but " " is unprintable
+        return value.strip()
+    return _SPACE.sub(" ", value).strip()
 
 
 #: Macros our writer and others use that pylatexenc does not know: name -> (argument spec, text).
@@ -174,6 +196,7 @@ class LatexDecoder:
     def __init__(self) -> None:
         self._converter: Any = None
         self._seen: dict[tuple[str, bool], str] = {}  # names and journals repeat across a file
+        self._constructs: dict[str, str | None] = {}  # accents and escapes repeat more
 
     def text(self, value: str, multiline: bool = False) -> str:
         """A field's LaTeX as plain text; white space collapsed (line breaks kept where ``multiline``)."""
@@ -185,22 +208,49 @@ class LatexDecoder:
         return self._seen[key]
 
     def _text(self, value: str, multiline: bool) -> str:
-        if not _LATEX_COMMANDS.search(value):  # braces only group: no need to parse
-            value = value.replace("{", "").replace("}", "")
-        elif _LATEX_WORK.search(value):
-            from pylatexenc.latexwalker import LatexWalker
-
-            if self._converter is None:
-                self._converter = _latex_converter()
-            parsing, converter = self._converter
-            try:
-                # a bare % in a field is text to BibTeX, not a comment as LaTeX would have it
-                source = _BARE_PERCENT.sub(r"\\%", value)
-                nodes = LatexWalker(source, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
-                value = converter.nodelist_to_text(nodes)
-            except Exception:  # pylatexenc gives up on some malformed input; the raw text is better than none
-                pass
-        if multiline:
-            lines = [_SPACE.sub(" ", line).strip() for line in value.splitlines()]
+        if not _has_commands(value):  # braces only group: no need to parse
+            if "{" in value or "}" in value:
+                value = value.replace("{", "").replace("}", "")
+        elif _has_work(value):
+            value = self._decoded(value)
+        if multiline and not value.isprintable() and _LINE_BREAK.search(value):
+            lines = [_collapsed(line) for line in value.splitlines()]
             return "\n".join(line for line in lines if line)
-        return _SPACE.sub(" ", value).strip()
+        return _collapsed(value)
+
+    def _decoded(self, value: str) -> str:
+        """pylatexenc's text of ``value``: piece by piece where it can be cut (see ``latex_pieces``)."""
+        pieces = cut(value)
+        if pieces is not None:
+            constructs = self._constructs
+            if len(constructs) > 100_000:
+                constructs.clear()
+            out = []
+            for piece, is_construct in pieces:
+                if is_construct:
+                    if piece not in constructs:
+                        constructs[piece] = self._parsed(piece)
+                    decoded = constructs[piece]
+                    if decoded is None:
+                        break
+                    piece = decoded
+                out.append(piece)
+            else:
+                return "".join(out)
+        parsed = self._parsed(value)
+        return value if parsed is None else parsed
+
+    def _parsed(self, value: str) -> str | None:
+        """pylatexenc's text of ``value``; ``None`` when it gives up on malformed input."""
+        from pylatexenc.latexwalker import LatexWalker
+
+        if self._converter is None:
+            self._converter = _latex_converter()
+        parsing, converter = self._converter
+        try:
+            # a bare % in a field is text to BibTeX, not a comment as LaTeX would have it
+            source = _BARE_PERCENT.sub(r"\\%", value)
+            nodes = LatexWalker(source, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
+            return converter.nodelist_to_text(nodes)
+        except Exception:
+            return None
