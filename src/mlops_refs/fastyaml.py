@@ -59,7 +59,7 @@ _FLOW_OVER_LINES = re.compile(r"[\[{][^\]}\n]*\n")  # a bracket still open at th
 
 def _risky(text: str) -> bool:
     """Whether ``text`` holds something the quick read may read otherwise than the careful reader."""
-    if text.startswith(("---", "...", "%")) or "<<" in text:
+    if text.startswith(("---", "...", "%")) or ("<" in text and "<<" in text):  # one character: a fast scan
         return True
     if _refuses_some_character(text) or _DEEP.match(text) or _RISKY_LINE.search(text):
         return True
