@@ -294,7 +294,8 @@ def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         )
         for d in (c.data for c in collections)
     ]
-    built_resources = [resource_from_mapping(r.data) for r in resources]
+    people: _KnownPeople = {}
+    built_resources = [resource_from_mapping(r.data, people) for r in resources]
     return Catalog.build(catalog_info, built_collections, built_resources)
 
 
@@ -349,13 +350,25 @@ def _extra(value: list[dict[str, str]] | dict[str, str] | None) -> tuple[tuple[s
     return tuple((item["name"], item["value"]) for item in value)
 
 
-def _people(value: list[dict[str, str]]) -> tuple[Person, ...]:
-    return tuple([Person.from_fields(dict(p)) for p in value])
+_KnownPeople = dict[tuple[tuple[str, str], ...], Person]  # a person mapping's items -> its Person
 
 
-# Each field of a schema-valid resource mapping -> the Resource field it gives, and how (None: as it is).
+def _people(value: list[dict[str, str]], known: _KnownPeople) -> tuple[Person, ...]:
+    """The Persons of a list of schema-valid person mappings, each made once per distinct mapping."""
+    people = []
+    for mapping in value:
+        key = tuple(mapping.items())
+        person = known.get(key)
+        if person is None:
+            person = known[key] = Person.from_fields(dict(mapping))
+        people.append(person)
+    return tuple(people)
+
+
+# Each field of a schema-valid resource mapping -> the Resource field it gives, and how (None: as it is;
+# _people with the people met so far).
 # The argument names are the model's own (interned) strings, which its attribute look-ups find at once.
-_RESOURCE_ARGUMENTS: dict[str, tuple[str, Callable[[Any], Any] | None]] = {
+_RESOURCE_ARGUMENTS: dict[str, tuple[str, Callable[..., Any] | None]] = {
     **{f: (f, None) for f in PLAIN_FIELDS},
     "id": ("id", None),
     "type": ("type", None),
@@ -371,10 +384,20 @@ _RESOURCE_ARGUMENTS: dict[str, tuple[str, Callable[[Any], Any] | None]] = {
 }
 
 
-def resource_from_mapping(d: dict[str, Any]) -> Resource:
-    """The Resource a schema-valid resource mapping describes."""
+def resource_from_mapping(d: dict[str, Any], people: _KnownPeople | None = None) -> Resource:
+    """The Resource a schema-valid resource mapping describes.
+
+    ``people`` keeps the Person made for each person mapping met so far: the resources of one catalog share
+    one Person per distinct name (names recur across resources), which is faster and smaller.
+    """
+    known = {} if people is None else people
     arguments = {}
     for name, value in d.items():
         argument, convert = _RESOURCE_ARGUMENTS[name]
-        arguments[argument] = value if convert is None else convert(value)
+        if convert is None:
+            arguments[argument] = value
+        elif convert is _people:
+            arguments[argument] = _people(value, known)
+        else:
+            arguments[argument] = convert(value)
     return Resource.from_fields(arguments)
