@@ -317,3 +317,17 @@ def test_the_schema_allows_exactly_the_model_types_and_collection_kinds() -> Non
     defs = json.loads(schema_path().read_text(encoding="utf-8"))["$defs"]
     assert sorted(defs["resource"]["properties"]["type"]["enum"]) == sorted(RESOURCE_TYPES)
     assert sorted(defs["collection"]["properties"]["kind"]["enum"]) == sorted(COLLECTION_KINDS)
+
+
+def test_loaded_resources_and_people_are_what_their_constructors_make() -> None:
+    # load_catalog assembles them from their fields without __init__: they must be indistinguishable
+    catalog = load_catalog()
+    people = [p for r in catalog.resources for p in (*r.authors, *r.editors, *r.translators)]
+    assert people
+    for obj in (*catalog.resources, *people):
+        names = [f.name for f in dataclasses.fields(obj)]
+        made = type(obj)(**{name: getattr(obj, name) for name in names})
+        assert (obj == made, hash(obj) == hash(made), repr(obj) == repr(made)) == (True, True, True)
+        assert set(vars(obj)) <= set(names)  # no attribute that is not a field
+        with pytest.raises(dataclasses.FrozenInstanceError):  # frozen: no attribute can be set
+            obj.title = "changed"  # type: ignore[misc,union-attr]

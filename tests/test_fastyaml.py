@@ -10,6 +10,7 @@ import pytest
 
 from mlops_refs import fastyaml, load_catalog
 from mlops_refs.bundled import catalog_files
+from mlops_refs.characters import text_problem
 from mlops_refs.errors import CatalogError
 from mlops_refs.yamlio import read_yaml
 
@@ -109,6 +110,12 @@ def test_tricky_text_is_declined_or_read_alike(name: str) -> None:
     assert quick is None or quick == careful(text), name
 
 
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_the_quick_read_of_the_utf8_bytes_is_that_of_the_text(name: str) -> None:
+    text = TRICKY[name]
+    assert fastyaml.quick_read(text, text.encode("utf-8")) == fastyaml.quick_read(text)
+
+
 def test_tricky_texts_that_must_be_declined_are() -> None:
     must_decline = [n for n, t in TRICKY.items() if careful(t) != yaml_12(t)]
     expected = {"yes", "octal", "octal in flow", "negative octal", "octal item", "0o", "1e3", "duplicate"}
@@ -166,6 +173,7 @@ def test_every_catalog_file_reads_alike_and_quickly(generated: list[Path]) -> No
             declined.append(name)
         else:
             assert quick == careful(text), name
+        assert fastyaml.quick_read(text, text.encode("utf-8")) == fastyaml.quick_read(text), name
     # the bundled and generated catalogs are clean: the quick read takes every file of them
     assert [name for name in declined if "fixtures" not in name] == []
 
@@ -207,3 +215,52 @@ def test_tricky_catalogs_get_the_same_answer_by_either_reader(name: str, tmp_pat
             except CatalogError as exc:
                 answers.append(str(exc))
     assert answers[0] == answers[1]
+
+
+# Catalog texts the quick read takes whose texts break the character rule, or look as if they might: the one
+# walk over the quick read's data must find each problem that validation's own walk would have found.
+RULE_TEXTS = {
+    "blank at the end": ("title: 'x '", False),
+    "blank at the start": ("title: ' x'", False),
+    "no-break space at the end": ('title: "x\\_"', False),
+    "line break in a one-line field": ("title: |-\n    a\n    b", False),
+    "final line break kept": ("title: x\n  summary: |\n    a", False),
+    "escaped control": ('title: "x\\x07"', False),
+    "escaped tab in a one-line field": ('title: "a\\tb"', False),
+    "escaped line separator": ('title: "a\\Lb"', False),
+    "noncharacter": ("title: a\ufdd0", False),
+    "noncharacter in an extra field": ('title: x\n  extra: {k: "a\\uFFFE"}', False),
+    "line break in a note": ("title: x\n  note: |-\n    a\n    b", True),
+    "the same text in a note, then in a title": ("note: |-\n    a\n    b\n  title: |-\n    a\n    b", False),
+    "tab in an extra field": ('title: x\n  extra: [{name: k, value: "a\\tb"}]', True),
+    "allowed but not printable": ("title: a\xa0b\u200bc", True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RULE_TEXTS))
+def test_the_quick_read_finds_every_text_that_breaks_the_character_rule(name: str, tmp_path: Path) -> None:
+    field, keeps_rule = RULE_TEXTS[name]
+    file = tmp_path / "c.yaml"
+    file.write_text(f"resources:\n- id: a\n  type: webpage\n  {field}\n", encoding="utf-8")
+    read = fastyaml.quick_read(file.read_text(encoding="utf-8"))
+    assert read is not None  # taken by the quick read
+    assert read[1] is keeps_rule  # and judged as stated
+    answers = []
+    for quick in (True, False):
+        with pytest.MonkeyPatch.context() as mp:
+            if not quick:
+                mp.setattr(fastyaml, "yaml_rs", None)
+            try:
+                answers.append(("loaded", repr(load_catalog(file))))
+            except CatalogError as exc:
+                answers.append(("refused", str(exc)))
+    assert answers[0] == answers[1]  # the careful reader's answer, word for word
+    assert answers[0][0] == ("loaded" if keeps_rule else "refused"), answers[0][1]
+
+
+def test_a_printable_text_without_blanks_at_its_ends_keeps_the_character_rule() -> None:
+    # the quick read asks text_problem only about the other texts: this must hold for every character
+    for code in range(sys.maxunicode + 1):
+        for text in (chr(code), f"a{chr(code)}b"):
+            if text.strip() is text and text.isprintable():
+                assert text_problem(text) is None, hex(code)

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .bundled import catalog_files
 from .errors import CatalogError, MlopsRefsError, Problem
-from .fastyaml import quick_load
+from .fastyaml import quick_read
 from .gcpause import gc_paused
 from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
 from .validation import isbn_is_valid, schema_problems, text_problems, url_problem
 from .yamlio import YamlDocument, read_yaml
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):  # a tuple: made for every resource, several times faster than a frozen dataclass
     """A collection or resource mapping with the file and path it came from."""
 
     doc: YamlDocument
@@ -41,14 +39,15 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
     for file in files:
         name = str(file)
         try:
-            text = file.read_bytes().decode("utf-8")
+            raw = file.read_bytes()
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = file.read_bytes()[: exc.start].count(b"\n") + 1
             problems.append(Problem(name, line, 1, "", "not valid UTF-8; save the file as UTF-8"))
             continue
         except OSError as exc:
             raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
-        doc, found = parse_text(name, text)
+        doc, found = parse_text(name, text, raw)
         if found:  # a file with YAML problems is not checked further, so errors do not cascade
             problems.extend(found)
             continue
@@ -63,11 +62,14 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
     return docs, problems
 
 
-def parse_text(name: str, text: str) -> tuple[YamlDocument, list[Problem]]:
-    """A catalog file's text parsed, and its YAML problems: quickly when clean, else by the careful reader."""
-    data = quick_load(text)
-    if data is not None:
-        return YamlDocument(name, data, None), []
+def parse_text(name: str, text: str, utf8: bytes | None = None) -> tuple[YamlDocument, list[Problem]]:
+    """A catalog file's text parsed, and its YAML problems: quickly when clean, else by the careful reader.
+
+    ``utf8``, when given, is the text's UTF-8 encoding, which the quick read then need not make again.
+    """
+    quick = quick_read(text, utf8)
+    if quick is not None:
+        return YamlDocument(name, quick[0], None, texts_keep_rule=quick[1]), []
     return read_yaml(name, text, keep_text=False)
 
 
@@ -148,14 +150,16 @@ def _gather(docs: list[YamlDocument]) -> tuple[list[_Entry], list[_Entry], list[
     return info, collections, resources
 
 
-def _duplicates(entries: list[_Entry], field: str, what: str, normalise=lambda v: v) -> list[Problem]:
+def _duplicates(
+    entries: list[_Entry], field: str, what: str, normalise: Callable[[Any], Any] | None = None
+) -> list[Problem]:
     seen: dict[Any, _Entry] = {}
     problems = []
     for e in entries:
         value = e.data.get(field)
         if value is None:
             continue
-        key = normalise(value)
+        key = value if normalise is None else normalise(value)
         if key in seen:
             first = seen[key]
             where = f"{first.doc.file}:{first.doc.locate((*first.path, field))[0]}"
@@ -269,7 +273,7 @@ def _date_exists(value: str | int) -> bool:
 
 
 def _person(data: dict[str, str]) -> Person:
-    return Person(**data)
+    return Person.from_fields(dict(data))  # a schema-valid person has only Person's fields
 
 
 def _date(value: str | int | None) -> PartialDate | None:
@@ -290,7 +294,8 @@ def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry
         )
         for d in (c.data for c in collections)
     ]
-    built_resources = [resource_from_mapping(r.data) for r in resources]
+    people: _KnownPeople = {}
+    built_resources = [resource_from_mapping(r.data, people) for r in resources]
     return Catalog.build(catalog_info, built_collections, built_resources)
 
 
@@ -345,19 +350,54 @@ def _extra(value: list[dict[str, str]] | dict[str, str] | None) -> tuple[tuple[s
     return tuple((item["name"], item["value"]) for item in value)
 
 
-def resource_from_mapping(d: dict[str, Any]) -> Resource:
-    """The Resource a schema-valid resource mapping describes."""
-    return Resource(
-        id=d["id"],
-        type=d["type"],
-        title=d["title"],
-        collection_ids=tuple(d.get("collections", ())),
-        authors=tuple(_person(p) for p in d.get("authors", ())),
-        editors=tuple(_person(p) for p in d.get("editors", ())),
-        translators=tuple(_person(p) for p in d.get("translators", ())),
-        tags=tuple(d.get("tags", ())),
-        aliases=tuple(d.get("aliases", ())),
-        extra=_extra(d.get("extra")),
-        **{f: _date(d[f]) for f in DATE_FIELDS if f in d},
-        **{f: d[f] for f in PLAIN_FIELDS if f in d},
-    )
+_KnownPeople = dict[tuple[tuple[str, str], ...], Person]  # a person mapping's items -> its Person
+
+
+def _people(value: list[dict[str, str]], known: _KnownPeople) -> tuple[Person, ...]:
+    """The Persons of a list of schema-valid person mappings, each made once per distinct mapping."""
+    people = []
+    for mapping in value:
+        key = tuple(mapping.items())
+        person = known.get(key)
+        if person is None:
+            person = known[key] = Person.from_fields(dict(mapping))
+        people.append(person)
+    return tuple(people)
+
+
+# Each field of a schema-valid resource mapping -> the Resource field it gives, and how (None: as it is;
+# _people with the people met so far).
+# The argument names are the model's own (interned) strings, which its attribute look-ups find at once.
+_RESOURCE_ARGUMENTS: dict[str, tuple[str, Callable[..., Any] | None]] = {
+    **{f: (f, None) for f in PLAIN_FIELDS},
+    "id": ("id", None),
+    "type": ("type", None),
+    "title": ("title", None),
+    "collections": ("collection_ids", tuple),
+    "authors": ("authors", _people),
+    "editors": ("editors", _people),
+    "translators": ("translators", _people),
+    "tags": ("tags", tuple),
+    "aliases": ("aliases", tuple),
+    "extra": ("extra", _extra),
+    **{f: (f, PartialDate.parse) for f in DATE_FIELDS},
+}
+
+
+def resource_from_mapping(d: dict[str, Any], people: _KnownPeople | None = None) -> Resource:
+    """The Resource a schema-valid resource mapping describes.
+
+    ``people`` keeps the Person made for each person mapping met so far: the resources of one catalog share
+    one Person per distinct name (names recur across resources), which is faster and smaller.
+    """
+    known = {} if people is None else people
+    arguments = {}
+    for name, value in d.items():
+        argument, convert = _RESOURCE_ARGUMENTS[name]
+        if convert is None:
+            arguments[argument] = value
+        elif convert is _people:
+            arguments[argument] = _people(value, known)
+        else:
+            arguments[argument] = convert(value)
+    return Resource.from_fields(arguments)

@@ -16,6 +16,9 @@ and every error message stays the careful reader's. It declines:
   that PyYAML would have read as something else had it been written plain (``yes``, ``1_000``, ``1:20``,
   ``~``, ``<<``), unless yaml-rs too would have read it as something else written plain (``"1.0"``, an
   arXiv id ``"1704.04861"``): then it was quoted, and both readers keep it as written.
+
+The walk over the data that looks for those values also tells whether every text keeps the character rule,
+so that validation need not walk the data again.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .characters import MULTILINE_FIELDS, text_problem
 from .yamlio import IMPLICIT_RESOLVERS
 
 try:
@@ -43,22 +47,21 @@ _PROPERTY_INDICATORS = "&*!"
 _ZERO = re.compile(r"0[0-9oO_]")
 _TOKEN_START = frozenset(" \n[]{}")
 _FLOW_ONLY_TOKEN_START = frozenset(",:")  # PyYAML ends a token at these only inside a flow collection
-_DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.|%)")
 # A line that starts this deep in indentation or indicators: yaml-rs recurses once per level of block
 # nesting and its stack overflows past about ten thousand (the process dies), so deep texts are declined.
 _DEEP = re.compile(r"[ \-?:]{512}")  # at the start of the text
-_DEEP_LINE = re.compile(r"\n[ \-?:]{512}")  # at the start of any other line (the line feed first: fast)
+# A line other than the first that starts with a document marker or a directive, or that deep (one search:
+# the line feed first, which the engine scans for quickly).
+_RISKY_LINE = re.compile(r"\n(?:---|\.\.\.|%|[ \-?:]{512})")
 _OPEN_FLOW = re.compile(r"[\[{][^\]}]*$")  # a bracket still open at the end of the text before
 _FLOW_OVER_LINES = re.compile(r"[\[{][^\]}\n]*\n")  # a bracket still open at the end of its line
 
 
 def _risky(text: str) -> bool:
     """Whether ``text`` holds something the quick read may read otherwise than the careful reader."""
-    if text.startswith(("---", "...", "%")) or "<<" in text:
+    if text.startswith(("---", "...", "%")) or ("<" in text and "<<" in text):  # one character: a fast scan
         return True
-    if _refuses_some_character(text) or _DOCUMENT_MARKER.search(text) or _DEEP.match(text):
-        return True
-    if _DEEP_LINE.search(text):
+    if _refuses_some_character(text) or _DEEP.match(text) or _RISKY_LINE.search(text):
         return True
     flow = _FlowOverLines(text)
     for start in _properties(text):  # mostly in prose: "R&D"
@@ -131,40 +134,77 @@ def quick_load(text: str) -> Any:
 
     ``None`` also stands for a text the quick read declines as empty: the careful reader decides.
     """
+    read = quick_read(text)
+    return None if read is None else read[0]
+
+
+def quick_read(text: str, utf8: bytes | None = None) -> tuple[dict[str, Any], bool] | None:
+    """As ``quick_load``, with whether every text of the data keeps the character rule (found in the same
+    walk over the data, so that validation need not walk it again); ``None`` when the quick read declines.
+
+    ``utf8``, when given, must be the text's UTF-8 encoding (the bytes it was decoded from): yaml-rs then
+    reads those instead of encoding the text again.
+    """
     if yaml_rs is None or _risky(text):
         return None
     try:
-        data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_DUPLICATES_ARE_ERRORS)
+        if utf8 is None:
+            data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=_DUPLICATES_ARE_ERRORS)
+        else:
+            data = yaml_rs.load(utf8, parse_datetime=False, duplicate_key_policy=_DUPLICATES_ARE_ERRORS)
     except Exception:  # any error of the parser: the careful reader finds and words it
         return None
-    if not isinstance(data, dict) or _declines(data):
+    if not isinstance(data, dict):
         return None
-    return data
+    texts_keep_rule = _examine(data)
+    return None if texts_keep_rule is None else (data, texts_keep_rule)
 
 
-def _declines(root: dict[str, Any]) -> bool:
-    """Whether some value in ``root`` may differ from what the careful reader builds; iterative."""
+_SHORT_TEXT = 64  # longer texts rarely recur: remembering them would cost more than it saves
+
+
+def _examine(root: dict[str, Any]) -> bool | None:
+    """``None`` when some value in ``root`` may differ from what the careful reader builds; otherwise whether
+    every text keeps the character rule (``characters.text_problem`` finds nothing). Iterative."""
     not_str = _NOT_STR.get
-    pending: list[Any] = [root]  # containers only: the scalars are checked where they stand
-    while pending:
-        container = pending.pop()
+    texts_keep_rule = True
+    fine_keys: set[str] = set()  # the keys found to be strings to both readers: a few, met again and again
+    fine_texts: set[str] = set()  # short texts found fine on both counts (names, tags, ids recur)
+    # Containers only, those under a prose field apart; scalars are checked where they stand.
+    pending: list[Any] = [root]
+    pending_prose: list[Any] = []
+    while pending or pending_prose:
+        prose = not pending
+        container = pending_prose.pop() if prose else pending.pop()
         if type(container) is dict:
-            for key in container:
-                if type(key) is not str or ((rx := not_str(key[:1])) and rx.match(key)):
-                    return True
-            values = container.values()
+            if not fine_keys.issuperset(container):
+                for key in container:
+                    if type(key) is not str or ((rx := not_str(key[:1])) and rx.match(key)):
+                        return None
+                    fine_keys.add(key)
+            items: Any = container.items()
         else:
-            values = container
-        for value in values:
+            items = enumerate(container)
+        for key, value in items:
             kind = type(value)
             if kind is str:
+                if value in fine_texts:  # both verdicts depend on the text alone
+                    continue
                 if (rx := not_str(value[:1])) and rx.match(value) and not _quoted(value):
-                    return True
+                    return None
+                # A printable text without a blank at either end keeps the rule (text_problem's quick
+                # answer); any other is asked in full, as validation would ask it.
+                if value.strip() is not value or not value.isprintable():
+                    texts_keep_rule = texts_keep_rule and not text_problem(
+                        value, prose or key in MULTILINE_FIELDS
+                    )
+                elif len(value) <= _SHORT_TEXT:
+                    fine_texts.add(value)
             elif kind is dict or kind is list:
-                pending.append(value)
+                (pending_prose if prose or key in MULTILINE_FIELDS else pending).append(value)
             elif kind is not int and kind is not bool and value is not None:
-                return True  # floats (1e3 is a string in YAML 1.1), and whatever else the parser made
-    return False
+                return None  # floats (1e3 is a string in YAML 1.1), and whatever else the parser made
+    return texts_keep_rule
 
 
 def _quoted(text: str) -> bool:

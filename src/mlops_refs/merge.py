@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .crosswalk import same_in_format
+from .gcpause import gc_paused
 from .identity import (
     arxiv_key,
     doi_key,
@@ -488,6 +489,7 @@ def _free(base: str, taken: Any) -> str:
     return f"{base}-{n}"
 
 
+@gc_paused()  # many objects, few cycles: collecting meanwhile only costs time (more as libraries grow)
 def merge(
     existing: Catalog, incoming: Iterable[tuple[Catalog, str]], folder_tags: bool = False
 ) -> MergeResult:
@@ -509,6 +511,7 @@ def merge(
     return MergeResult(merger.build(), merger.report, touched, list(merger.new))
 
 
+@gc_paused()
 def find_duplicates(catalog: Catalog) -> MergeResult:
     """The duplicates inside one catalog, merged into the first of each (the result's catalog applies it).
 

@@ -102,6 +102,8 @@ def _explain(doc: YamlDocument, error: Any) -> list[Problem]:
 
 def text_problems(doc: YamlDocument) -> list[Problem]:
     """Every text of one file that breaks the character rule, located; walks the data without recursion."""
+    if doc.texts_keep_rule:  # checked as the file was read
+        return []
     problems = []
     # Each container's entry keeps its parent's entry and its own key: a path is spelled out only for a
     # text at fault. Texts are checked where they stand; only containers go on the stack. Everything under

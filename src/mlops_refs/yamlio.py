@@ -55,6 +55,8 @@ class YamlDocument:
     data: Any
     text: str | None = field(repr=False, compare=False)  # None: read the file again when needed
     _nodes: list[yaml.Node | None] = field(default_factory=list, repr=False, compare=False)
+    texts_keep_rule: bool = field(default=False, repr=False, compare=False)
+    """True when every text of ``data`` is known to keep the character rule (the quick read checks them)."""
 
     @property
     def root(self) -> yaml.Node | None:

@@ -194,6 +194,9 @@ _ARXIV = re.compile(r"^(?:arxiv:)?\s*((?:\d{4}\.\d{4,5})|(?:[a-z-]+(?:\.[A-Z]{2}
 _DOI = re.compile(r"^(?:doi:\s*|https?://[^/\s]+/)?(10\.\d{4,9}/[^\s{}\\]+)$", re.I)
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _EXTENDED_NAME = re.compile(r"\s*(family|given|prefix|suffix)\s*=")  # biblatex's "family=Smith, given=Ann"
+_URL_IN_HOWPUBLISHED = re.compile(r"\s*\\url\s*\{([^{}]*)\}\s*")
+_TAG_SEPARATOR = re.compile(r"[,;]")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _GROUP_LINE = re.compile(r"^(\d+)\s+(\w+):(.*)$")
 
 
@@ -638,7 +641,7 @@ class _Mapper:
         # verbatim: '%' and '_' are not LaTeX there; BibDesk keeps its links in bdsk-url-1, -2...
         url_field = "url" if "url" in f else ("bdsk-url-1" if "bdsk-url-1" in f else None)
         url = _SPACE.sub("", f[url_field]) if url_field else None
-        url_in_how = re.fullmatch(r"\s*\\url\s*\{([^{}]*)\}\s*", how)
+        url_in_how = _URL_IN_HOWPUBLISHED.fullmatch(how) if how else None
         if url_in_how:
             url = url or url_in_how.group(1).strip()
         elif how:
@@ -672,14 +675,16 @@ class _Mapper:
         self._dates(entry, out)
         self._identifiers(entry, out, url)
         # keywords, and calibre's tags (all of a book's tags in one field)
-        keywords = ",".join(t for t in (self.text(entry, "keywords"), self.text(entry, "tags")) if t)
+        keywords = self.text(entry, "keywords")
+        if "tags" in f:
+            keywords = ",".join(t for t in (keywords, self.text(entry, "tags")) if t)
         if keywords:
-            tags = [t.strip() for t in re.split(r"[,;]", keywords)]
+            tags = [t.strip() for t in _TAG_SEPARATOR.split(keywords)]
             out["tags"] = list(dict.fromkeys(t for t in tags if t))
         language = (self.text(entry, "langid") or self.text(entry, "language") or "").strip()
         if language:
             code = LANGUAGES.get(language.lower(), language.lower())
-            if re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", code):
+            if _LANGUAGE_CODE.fullmatch(code):
                 out["language"] = code
             else:
                 out.setdefault("extra", []).append(("language", language))

@@ -27,8 +27,9 @@ _STOPWORDS = frozenset(
 
 def ascii_words(text: str) -> list[str]:
     """Lower-case ASCII words of a text, accents folded ('Noé Lutz' -> ['noe', 'lutz'])."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return _WORD.findall(folded)
+    if not text.isascii():  # ASCII text is its own NFKD form
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _WORD.findall(text.lower())
 
 
 def slug(text: str, words: int = 6, length: int = 48) -> str:

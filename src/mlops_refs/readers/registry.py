@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import MlopsRefsError, UnknownFormatError
+from ..gcpause import gc_paused
 from .base import Reader, Report, UnreadableFileError
 from .textio import bom_encoding
 
@@ -159,7 +160,8 @@ def read_bytes(
     registry = registry or default_registry
     reader = registry.get(fmt) if fmt else registry.detect(filename, data)
     report = Report(filename or "<input>", reader.name)
-    catalog = reader.read(data, report)
+    with gc_paused():  # a reader builds many objects and few cycles: collecting meanwhile only costs time
+        catalog = reader.read(data, report)
     return catalog, report
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html.entities import html5
 
-_TAG = re.compile(r"<[A-Za-z][^>]*>")
+_TAG_WITH_AMPERSAND = re.compile(r"<[A-Za-z][^>&]*&[^>]*>")  # only a tag with a "&" can need work
 _BARE_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]*)(?![A-Za-z0-9;])(=?)")
 
 # An "&" that could start a character reference (named, with or without ";", or numeric); others are text.
@@ -35,7 +35,7 @@ def escape(text: str) -> str:
 
 def keep_bare_references_in_tags(markup: str) -> str:
     """Markup whose tags hold ``&name`` without ``;`` as text wherever HTML would not decode it there."""
-    return _TAG.sub(_attribute_references, markup)
+    return _TAG_WITH_AMPERSAND.sub(_attribute_references, markup)
 
 
 def _attribute_references(tag: re.Match[str]) -> str:
