@@ -74,7 +74,7 @@ def test_one_run_builds_each_entry_once_and_the_next_run_afresh(
     dumps(good_catalog, "bibtex")
     dumps(good_catalog, "html-page")
     assert built == ids + ids  # two runs: nothing kept from one to the other
-    assert memo._run is None
+    assert memo._run.get() is None
 
 
 def test_outside_a_run_nothing_is_kept(good_catalog: Catalog) -> None:
@@ -111,3 +111,26 @@ def test_a_forbidden_character_fails_every_time(ascii_only: bool) -> None:
     for _ in range(2):
         with pytest.raises(ExportError, match="U\\+0001 cannot be written"):
             escape("a\x01b", ascii_only)
+
+
+def test_each_thread_has_its_own_runs(good_catalog: Catalog) -> None:
+    import threading
+
+    seen: list[object] = []
+    entered, leave = threading.Event(), threading.Event()
+
+    def other_run() -> None:
+        with memo.run_scope():
+            seen.append(memo._run.get())
+            entered.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    entered.wait(10)
+    assert memo._run.get() is None  # the other thread's run is not this thread's
+    with memo.run_scope():
+        assert memo._run.get() is not seen[0]
+    leave.set()
+    thread.join()
+    assert memo._run.get() is None

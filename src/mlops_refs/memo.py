@@ -12,37 +12,40 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 _LIMIT = 1 << 17  # results one shared function keeps in a run; past it the table starts again
 _MISSING = object()
-_run: dict[Any, Any] | None = None  # the current run's shared work, None outside a run
+# The current run's shared work, None outside a run; a context variable, so each thread has its own runs.
+_run: ContextVar[dict[Any, Any] | None] = ContextVar("mlops_refs_run", default=None)
 
 
 @contextmanager
 def run_scope() -> Iterator[None]:
     """Share work between the exports made inside the block (an enclosing run's scope is kept)."""
-    global _run
-    outer = _run
-    if outer is None:
-        _run = {}
+    if _run.get() is not None:
+        yield
+        return
+    token = _run.set({})
     try:
         yield
     finally:
-        _run = outer
+        _run.reset(token)
 
 
 def per_catalog(catalog: object, key: Hashable, build: Callable[[], T]) -> T:
     """``build()``'s value for ``key``, built once per catalog object in a run (an exception is not kept)."""
-    if _run is None:
+    run = _run.get()
+    if run is None:
         return build()
-    entry = _run.get((id(catalog), key))
+    entry = run.get((id(catalog), key))
     if entry is not None and entry[0] is catalog:
         return entry[1]  # type: ignore[no-any-return]
     value = build()
-    _run[(id(catalog), key)] = (catalog, value)  # the catalog is held, so its id is not reused meanwhile
+    run[(id(catalog), key)] = (catalog, value)  # the catalog is held, so its id is not reused meanwhile
     return value
 
 
@@ -51,11 +54,12 @@ def shared(function: Callable[..., T]) -> Callable[..., T]:
 
     @wraps(function)
     def call(*args: Any) -> T:
-        if _run is None:
+        run = _run.get()
+        if run is None:
             return function(*args)
-        table = _run.get(function)
+        table = run.get(function)
         if table is None:
-            table = _run[function] = {}
+            table = run[function] = {}
         value = table.get(args, _MISSING)
         if value is _MISSING:
             if len(table) >= _LIMIT:
