@@ -64,7 +64,7 @@ def test_one_run_builds_each_entry_once_and_the_next_run_afresh(
         return entry_text(self, r)
 
     monkeypatch.setattr(BibTeXExporter, "entry_text", counted)
-    monkeypatch.setattr(pipeline, "HELPER", False)
+    monkeypatch.setattr(pipeline, "WORKER", False)
     ids = [r.id for r in good_catalog.resources]
     for _ in range(2):
         built.clear()

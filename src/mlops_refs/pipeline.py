@@ -21,13 +21,13 @@ from .errors import ExportError, MlopsRefsError, NothingSelectedError
 from .exporters import Exporter, Registry, default_registry, write
 from .files import STDOUT, cannot_write, open_in_place, staged_files, writes_in_place
 from .gcpause import gc_paused
-from .helper import Helper
 from .memo import run_scope
+from .worker import Worker
 
 if TYPE_CHECKING:
     from .model import Catalog
 
-HELPER = True  # build in two processes where the machine allows it; False: everything in this one
+WORKER = True  # build in two processes where the machine allows it; False: everything in this one
 _LISTED = 20  # a kind with at most this many known names lists them all; beyond, close matches only
 
 
@@ -192,16 +192,16 @@ class LazyCatalog:
 
 
 def build(
-    plan: Plan, job: Job, stream: IO[str], catalog: LazyCatalog | None = None, helper: Helper | None = None
+    plan: Plan, job: Job, stream: IO[str], catalog: LazyCatalog | None = None, worker: Worker | None = None
 ) -> bool:
     """Write one job's output to ``stream``: a checked cache entry (True) or its exporter's output (False),
-    built here or by the run's helper process."""
+    built here or by the run's worker process."""
     if job.key is not None and plan.cache is not None and hasattr(stream, "buffer"):
         if plan.cache.copy_to(job.key, stream.buffer):
             return True
         stream.buffer.seek(0)
         stream.buffer.truncate()
-    if helper is not None and hasattr(stream, "buffer") and helper.copy_to(job, stream):
+    if worker is not None and hasattr(stream, "buffer") and worker.copy_to(job, stream):
         return False
     write(job.exporter, (catalog or LazyCatalog(plan.source, plan.selection)).get(), stream)
     return False
@@ -212,14 +212,14 @@ def export(plan: Plan) -> Outcome:
     outcome = Outcome(failed={name: f"failed to load ({why})" for name, why in plan.broken.items()})
     catalog = LazyCatalog(plan.source, plan.selection)
     built: list[tuple[Job, IO[str]]] = []
-    with staged_files() as staged, gc_paused(), run_scope(), Helper(plan, catalog, HELPER) as helper:
+    with staged_files() as staged, gc_paused(), run_scope(), Worker(plan, catalog, WORKER) as worker:
         for job in plan.jobs:
             if writes_in_place(job.target):
                 with open_in_place(job.target) as stream:
-                    _run(job, stream, plan, catalog, outcome, helper)
+                    _run(job, stream, plan, catalog, outcome, worker)
                 continue
             stream = staged.open(Path(job.target))
-            if _run(job, stream, plan, catalog, outcome, helper) is None:
+            if _run(job, stream, plan, catalog, outcome, worker) is None:
                 staged.drop(stream)
             elif job.target not in outcome.from_cache:
                 built.append((job, stream))
@@ -229,11 +229,11 @@ def export(plan: Plan) -> Outcome:
 
 
 def _run(
-    job: Job, stream: IO[str], plan: Plan, catalog: LazyCatalog, outcome: Outcome, helper: Helper
+    job: Job, stream: IO[str], plan: Plan, catalog: LazyCatalog, outcome: Outcome, worker: Worker
 ) -> bool | None:
     """Build one job; None when its exporter failed (recorded), a user error or a write error propagate."""
     try:
-        served = build(plan, job, stream, catalog, helper)
+        served = build(plan, job, stream, catalog, worker)
     except (MlopsRefsError, BrokenPipeError):
         raise
     except OSError as exc:
@@ -263,10 +263,10 @@ def check(plan: Plan) -> Outcome:
     """Compare each target with the bytes ``plan`` would write; the ones that differ are ``stale``."""
     outcome = Outcome(failed={name: f"failed to load ({why})" for name, why in plan.broken.items()})
     catalog = LazyCatalog(plan.source, plan.selection)
-    with run_scope(), Helper(plan, catalog, HELPER) as helper:
+    with run_scope(), Worker(plan, catalog, WORKER) as worker:
         for job in plan.jobs:
             expected = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
-            if _run(job, expected, plan, catalog, outcome, helper) is None:
+            if _run(job, expected, plan, catalog, outcome, worker) is None:
                 continue
             expected.flush()
             fresh = expected.buffer.getvalue()  # type: ignore[attr-defined]

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from mlops_refs import cache, helper, pipeline
+from mlops_refs import cache, pipeline, worker
 from mlops_refs.errors import ExportError
 from mlops_refs.exporters.bibtex import BibLaTeXExporter
 from mlops_refs.exporters.zotero_rdf import ZoteroRdfExporter
 
 GOOD = Path(__file__).parent / "fixtures" / "good"
 needs_two_cpus = pytest.mark.skipif(
-    not hasattr(os, "fork") or helper.usable_cpus() < 2, reason="the helper needs fork and two CPUs"
+    not hasattr(os, "fork") or worker.usable_cpus() < 2, reason="the worker needs fork and two CPUs"
 )
 
 
@@ -30,25 +30,25 @@ def no_child_left() -> bool:
     return False
 
 
-def export(out: Path, use_helper: bool, monkeypatch: pytest.MonkeyPatch) -> pipeline.Outcome:
-    monkeypatch.setattr(pipeline, "HELPER", use_helper)
+def export(out: Path, use_worker: bool, monkeypatch: pytest.MonkeyPatch) -> pipeline.Outcome:
+    monkeypatch.setattr(pipeline, "WORKER", use_worker)
     return pipeline.export(pipeline.plan_all(out, GOOD, use_cache=False))
 
 
 class Spy:
-    """Counts the exports the helper handed over."""
+    """Counts the exports the worker handed over."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.copied: list[str] = []
-        original = helper.Helper.copy_to
+        original = worker.Worker.copy_to
 
-        def copy_to(this: helper.Helper, job: pipeline.Job, stream: object) -> bool:
+        def copy_to(this: worker.Worker, job: pipeline.Job, stream: object) -> bool:
             copied = original(this, job, stream)  # type: ignore[arg-type]
             if copied:
                 self.copied.append(job.name)
             return copied
 
-        monkeypatch.setattr(helper.Helper, "copy_to", copy_to)
+        monkeypatch.setattr(worker.Worker, "copy_to", copy_to)
 
 
 @needs_two_cpus
@@ -72,10 +72,10 @@ def test_two_processes_write_the_bytes_one_writes(tmp_path: Path, monkeypatch: p
 def test_exporters_sharing_work_are_built_in_one_process(
     first: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pipeline, "HELPER", True)
+    monkeypatch.setattr(pipeline, "WORKER", True)
     plan = pipeline.plan_all(tmp_path / "out", GOOD, use_cache=False)
     shares = [i for i, job in enumerate(plan.jobs) if job.name >= first]
-    units = helper._units(plan, shares)
+    units = worker._units(plan, shares)
     assert sorted(i for unit in units for i in unit) == shares
     together = [unit for unit in units if len(unit) > 1]
     names = [[plan.jobs[i].name for i in unit] for unit in together]
@@ -86,13 +86,13 @@ def test_exporters_sharing_work_are_built_in_one_process(
 
 
 @needs_two_cpus
-def test_check_with_the_helper_finds_the_same_stale_files(
+def test_check_with_the_worker_finds_the_same_stale_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     export(tmp_path / "out", False, monkeypatch)
     (tmp_path / "out" / "mlops-refs.rdf").write_text("old", encoding="utf-8")
     spy = Spy(monkeypatch)
-    monkeypatch.setattr(pipeline, "HELPER", True)
+    monkeypatch.setattr(pipeline, "WORKER", True)
     plan = pipeline.plan_all(tmp_path / "out", GOOD, use_cache=False)
     assert pipeline.check(plan).stale == [str(tmp_path / "out" / "mlops-refs.rdf")]
     assert spy.copied
@@ -127,28 +127,28 @@ def user_error(self: object, catalog: object, stream: object) -> None:
     raise ExportError("zotero-rdf: resource x: cannot be written")
 
 
-@pytest.mark.parametrize("use_helper", [False, True])
-def test_an_exporter_failing_in_the_helper_fails_as_in_one_process(
-    use_helper: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("use_worker", [False, True])
+def test_an_exporter_failing_in_the_worker_fails_as_in_one_process(
+    use_worker: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ZoteroRdfExporter, "write", broken_write)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "mlops-refs.rdf").write_text("kept", encoding="utf-8")
-    outcome = export(tmp_path / "out", use_helper, monkeypatch)
+    outcome = export(tmp_path / "out", use_worker, monkeypatch)
     assert outcome.failed == {"zotero-rdf": "failed: RuntimeError: boom"}
     assert (tmp_path / "out" / "mlops-refs.rdf").read_text(encoding="utf-8") == "kept"
     assert len(list((tmp_path / "out").iterdir())) == len(outcome.written) + 1
     assert no_child_left()
 
 
-@pytest.mark.parametrize("use_helper", [False, True])
+@pytest.mark.parametrize("use_worker", [False, True])
 @pytest.mark.parametrize("failing", [BibLaTeXExporter, ZoteroRdfExporter])  # the first and the last
 def test_a_user_error_stops_the_run_as_in_one_process(
-    failing: type, use_helper: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    failing: type, use_worker: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(failing, "write", user_error)
     with pytest.raises(ExportError, match=r"^zotero-rdf: resource x: cannot be written$"):
-        export(tmp_path / "out", use_helper, monkeypatch)
+        export(tmp_path / "out", use_worker, monkeypatch)
     assert not (tmp_path / "out").exists()
     assert no_child_left()
 
@@ -170,14 +170,14 @@ def test_a_failing_fork_builds_everything_here(tmp_path: Path, monkeypatch: pyte
 
     spy = Spy(monkeypatch)
     monkeypatch.setattr(os, "fork", no_fork)
-    monkeypatch.setattr(helper, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(worker, "usable_cpus", lambda: 2)
     export(tmp_path / "failed", True, monkeypatch)
     assert spy.copied == []
     assert files(tmp_path / "failed") == files(tmp_path / "alone")
 
 
 @needs_two_cpus
-def test_a_crashed_helper_leaves_its_exports_to_this_process(
+def test_a_crashed_worker_leaves_its_exports_to_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     export(tmp_path / "alone", False, monkeypatch)
@@ -186,7 +186,7 @@ def test_a_crashed_helper_leaves_its_exports_to_this_process(
         os._exit(3)
 
     spy = Spy(monkeypatch)
-    monkeypatch.setattr(helper, "_serve", crash)
+    monkeypatch.setattr(worker, "_serve", crash)
     outcome = export(tmp_path / "crashed", True, monkeypatch)
     assert spy.copied == []
     assert outcome.failed == {}
@@ -215,7 +215,7 @@ def test_with_other_threads_running_nothing_is_forked(
 
 
 @needs_two_cpus
-def test_a_helper_output_that_cannot_be_read_is_built_here(
+def test_a_worker_output_that_cannot_be_read_is_built_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     export(tmp_path / "alone", False, monkeypatch)
@@ -224,7 +224,7 @@ def test_a_helper_output_that_cannot_be_read_is_built_here(
         raise OSError(5, "Input/output error")
 
     spy = Spy(monkeypatch)
-    monkeypatch.setattr(helper.os, "pread", lost)
+    monkeypatch.setattr(worker.os, "pread", lost)
     outcome = export(tmp_path / "unread", True, monkeypatch)
     assert spy.copied == []
     assert outcome.failed == {}

@@ -1,13 +1,13 @@
 """A second process that builds some of a run's exports while this one builds the others.
 
-After the catalog is loaded, one forked helper takes the run's remaining exports from the end of the list
+After the catalog is loaded, one forked worker takes the run's remaining exports from the end of the list
 while this process goes on from the start; a pipe holding one byte per unit hands out each unit exactly once
-(this process reads one byte before each unit it builds, the helper before each it takes, so the two ends
+(this process reads one byte before each unit it builds, the worker before each it takes, so the two ends
 meet). A unit is one export, or the exports whose exporters name the same ``shared_work`` (the bibtex export
-and the HTML page that embeds its entries), which are worth building in one process. The helper writes each
+and the HTML page that embeds its entries), which are worth building in one process. The worker writes each
 output into an anonymous temp file and reports where it is; this process copies it into the export's staged
-file in plan order. The helper only ever builds bytes: every file is staged, checked and renamed here. An
-export the helper did not finish (an error, a crash) is built here as if there were no helper, so every error
+file in plan order. The worker only ever builds bytes: every file is staged, checked and renamed here. An
+export the worker did not finish (an error, a crash) is built here as if there were no worker, so every error
 and message is the one a single process gives. Without fork, with one CPU, with other threads running, or when
 fork or a pipe fails, everything is built here as before.
 """
@@ -39,13 +39,13 @@ def usable_cpus() -> int:
 
 
 def _other_threads() -> bool:
-    """True when threads besides this one run: forking them could leave the helper holding their locks."""
+    """True when threads besides this one run: forking them could leave the worker holding their locks."""
     threading = sys.modules.get("threading")  # never imported: no thread was started through it
     return threading is not None and threading.active_count() > 1
 
 
-class Helper:
-    """One forked helper for a plan: started at the first export built, reaped when the block ends."""
+class Worker:
+    """One forked worker for a plan: started at the first export built, reaped when the block ends."""
 
     def __init__(self, plan: Plan, catalog: LazyCatalog, enabled: bool = True) -> None:
         self.plan = plan
@@ -54,14 +54,14 @@ class Helper:
         self.started = False
         self.units: list[list[int]] = []  # plan indexes shared out, grouped, by first index
         self.unit_of: dict[int, int] = {}  # plan index -> its unit
-        self.here: dict[int, bool] = {}  # unit -> claimed by this process (True) or by the helper
+        self.here: dict[int, bool] = {}  # unit -> claimed by this process (True) or by the worker
         self.pid: int | None = None
         self.claims: int | None = None  # read end of the pipe of claims
-        self.status: int | None = None  # read end of the helper's reports
+        self.status: int | None = None  # read end of the worker's reports
         self.out: IO[bytes] | None = None
         self.done: dict[int, tuple[int, int]] | None = None  # plan index -> (start, end) in ``out``
 
-    def __enter__(self) -> Helper:
+    def __enter__(self) -> Worker:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -75,7 +75,7 @@ class Helper:
         return not (cache is not None and job.key is not None and cache.has(job.key))
 
     def copy_to(self, job: Job, stream: IO[str]) -> bool:
-        """Copy ``job``'s output, built by the helper, into ``stream``; False when it is to be built here."""
+        """Copy ``job``'s output, built by the worker, into ``stream``; False when it is to be built here."""
         if not self.enabled:
             return False
         index = next((i for i, planned in enumerate(self.plan.jobs) if planned is job), None)
@@ -112,7 +112,7 @@ class Helper:
         return True
 
     def _start(self, first: int) -> None:
-        """Load the catalog here, then fork the helper if at least two exports are left to share."""
+        """Load the catalog here, then fork the worker if at least two exports are left to share."""
         self.started = True
         units = _units(self.plan, [i for i in range(first, len(self.plan.jobs)) if self._eligible(i)])
         if len(units) < 2:
@@ -144,7 +144,7 @@ class Helper:
         self.unit_of = {index: n for n, unit in enumerate(units) for index in unit}
 
     def _collect(self) -> dict[int, tuple[int, int]]:
-        """Wait for the helper to finish; the exports it wrote, by plan index."""
+        """Wait for the worker to finish; the exports it wrote, by plan index."""
         if self.done is not None:
             return self.done
         self.done = {}
@@ -170,7 +170,7 @@ class Helper:
             self.pid = None
 
     def close(self) -> None:
-        """Stop the helper if it still runs, wait for it, and close the pipes and the temp file."""
+        """Stop the worker if it still runs, wait for it, and close the pipes and the temp file."""
         if self.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -204,7 +204,7 @@ def _units(plan: Plan, shares: list[int]) -> list[list[int]]:
 def _serve(
     plan: Plan, catalog: LazyCatalog, units: list[list[int]], claims: int, status: int, out: IO[bytes]
 ) -> None:
-    """The helper's whole life: take units from the end, write each export to ``out``, report it; exit."""
+    """The worker's whole life: take units from the end, write each export to ``out``, report it; exit."""
     code = 1
     try:
         parent = os.getppid()
