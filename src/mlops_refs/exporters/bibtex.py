@@ -41,6 +41,7 @@ BIBLATEX_CONTAINER: dict[str, tuple[str, ...]] = {
     "incollection": ("booktitle",),
     "online": ("organization", "journaltitle"),
 }
+_BATCH = 1000  # entries per write
 LANGIDS = {
     "en": "english",
     "de": "german",
@@ -165,6 +166,7 @@ class _BibBase(BaseExporter):
 
     ascii_only: bool = False
     place_field: ClassVar[str] = "address"
+    shared_work: ClassVar[str | None] = None  # set where another export of a run needs the entries too
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
         """Write every resource as one entry, in catalog order."""
@@ -172,13 +174,14 @@ class _BibBase(BaseExporter):
         stream.write(f"% {title}: {len(catalog.resources)} entries, written by mlops-refs.\n")
         stream.write("% Encoding: " + ("ASCII (LaTeX escapes)" if self.ascii_only else "UTF-8") + "\n")
         titles = {c.id: c.title for c in catalog.collections} if self.options.groups else {}
-        if not titles:
+        if not titles and self.shared_work is not None:  # the entries another export of the run embeds
             try:
                 texts = self.entry_texts(catalog)
             except ExportError:
                 texts = None  # the loop below writes up to the resource at fault and names it
             if texts is not None:
-                stream.write("".join(["\n" + text for text in texts]))
+                for start in range(0, len(texts), _BATCH):  # never the whole file as one string
+                    stream.write("".join(["\n" + text for text in texts[start : start + _BATCH]]))
                 return
         for resource in catalog.resources:
             try:
@@ -270,7 +273,7 @@ class BibTeXExporter(_BibBase):
         "Classic BibTeX for bibtex + pdflatex, Zotero and JabRef (ASCII with LaTeX escapes)."
     )
     default_filename: ClassVar[str] = "mlops-refs.bib"
-    shared_work: ClassVar[str] = "bibtex-entries"  # entry_texts, which the HTML page embeds too
+    shared_work: ClassVar[str | None] = "bibtex-entries"  # entry_texts, which the HTML page embeds too
     Options = BibTeXOptions
 
     def __init__(self, **options: object) -> None:
