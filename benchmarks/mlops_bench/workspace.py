@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -65,15 +64,10 @@ def ensure_library(size: int, seed: int, root: Path) -> tuple[Path, bool]:
 
 
 def cache_env_vars() -> list[str]:
-    """Environment variables that point mlops-refs at a cache location, found in its source."""
-    import mlops_refs
+    """Environment variables that point mlops-refs at a cache location (``mlops_refs.cache.LOCATION_ENV``)."""
+    from mlops_refs.cache import LOCATION_ENV
 
-    names = set()
-    for file in Path(mlops_refs.__file__).parent.rglob("*.py"):
-        for name in re.findall(r"[\"'](MLOPS_REFS_[A-Z0-9_]*CACHE[A-Z0-9_]*)[\"']", file.read_text("utf-8")):
-            if not any(word in name for word in ("NO_CACHE", "DISABLE", "OFF", "LIMIT")):
-                names.add(name)
-    return sorted(names | {"XDG_CACHE_HOME"})
+    return sorted(LOCATION_ENV)
 
 
 class Scratch:

@@ -27,6 +27,9 @@ from .bundled import catalog_files, schema_path
 CACHE_ENV = "MLOPS_REFS_CACHE_DIR"
 NO_CACHE_ENV = "MLOPS_REFS_NO_CACHE"
 LIMIT_ENV = "MLOPS_REFS_CACHE_LIMIT"
+XDG_ENV = "XDG_CACHE_HOME"
+#: The variables that choose where the cache lives, first one set wins (the home folder when none is).
+LOCATION_ENV = (CACHE_ENV, XDG_ENV)
 DEFAULT_LIMIT = 1 << 30  # 1 GiB
 _FORMAT = b"mlops-refs-output 2"
 _CHUNK = 1 << 20
@@ -39,7 +42,7 @@ def cache_dir() -> Path | None:
         return None
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME")
+    base = os.environ.get(XDG_ENV)
     if not base:
         home = os.path.expanduser("~")
         if home == "~" or not os.path.isabs(home):
