@@ -33,6 +33,30 @@ def test_import_writes_a_catalog_folder_that_validate_accepts(tmp_path: Path, ca
     assert main(["validate", str(into)]) == 0
 
 
+def test_import_checks_the_files_it_would_write_and_writes_none_that_fail(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_refs.readers import catalog_yaml
+
+    (tmp_path / "a.bib").write_text(GOOD, encoding="utf-8")
+    written = catalog_yaml.folder_files
+
+    def duplicated(catalog):  # a writer bug: every resource written twice
+        files = written(catalog)
+        return {
+            name: text.replace("resources:\n", "resources:\n" + text.split("resources:\n")[1] + "\n")
+            if "resources:" in text and name != "catalog.yaml"
+            else text
+            for name, text in files.items()
+        }
+
+    monkeypatch.setattr(catalog_yaml, "folder_files", duplicated)
+    into = tmp_path / "out"
+    assert main(["import", str(tmp_path / "a.bib"), "--into", str(into)]) != 0
+    assert "k1" in capsys.readouterr().err
+    assert not into.exists() or not any(into.iterdir())
+
+
 def test_import_refuses_a_non_empty_folder_and_writes_nothing(tmp_path: Path, capsys) -> None:
     (tmp_path / "a.bib").write_text(GOOD, encoding="utf-8")
     into = tmp_path / "out"

@@ -91,6 +91,13 @@ def catalog_from_documents(
     docs: list[YamlDocument], problems: list[Problem] | None = None, unique_identifiers: bool = True
 ) -> Catalog:
     """Validate parsed catalog files together and build the catalog (CatalogError lists every problem)."""
+    return _build(*check_documents(docs, problems, unique_identifiers))
+
+
+def check_documents(
+    docs: list[YamlDocument], problems: list[Problem] | None = None, unique_identifiers: bool = True
+) -> tuple[list[_Entry], list[_Entry], list[_Entry]]:
+    """Validate parsed catalog files together, as loading them does (CatalogError lists every problem)."""
     problems = [*(problems or ()), *file_problems(docs)]
     if problems:
         raise CatalogError(problems)
@@ -98,7 +105,7 @@ def catalog_from_documents(
     problems = _check(info_entries, collections, resources, unique_identifiers)
     if problems:
         raise CatalogError(problems)
-    return _build(info_entries, collections, resources)
+    return info_entries, collections, resources
 
 
 # The steps of load_catalog, one public function each, in the order it runs them.

@@ -143,15 +143,15 @@ def _as_yaml(r: Resource) -> dict[str, Any]:
 
 
 def check_folder(files: dict[str, str], into: str) -> None:
-    """Load the folder's files as ``validate`` would, before any is written (CatalogError if one fails)."""
-    from .catalog import catalog_from_documents, parse_text
+    """Check the folder's files as ``validate`` would, before any is written (CatalogError if one fails)."""
+    from .catalog import check_documents, parse_text
 
     docs, problems = [], []
     for name, text in files.items():
         doc, found = parse_text(os.path.join(into, name), text)
         docs.append(doc)
         problems.extend(found)
-    catalog_from_documents(docs, problems)
+    check_documents(docs, problems)
 
 
 def print_report(reports: list[Report], json_path: str | None, more: dict[str, Any] | None = None) -> None:
