@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from ..model import Catalog, CatalogInfo, Collection, Person, Resource
@@ -52,6 +53,16 @@ def make_key(authors: tuple[Person, ...], year: int | None, title: str) -> str:
         name = "".join(ascii_words(family)) or "anon"
         return f"{name}{year}{first}"
     return slug(title) or "item"
+
+
+_RESOURCE_FIELDS = frozenset(f.name for f in dataclass_fields(Resource))
+
+
+def _resource(values: dict[str, Any]) -> Resource:
+    """A Resource of a reader's field values: assembled directly when every name is a field of it."""
+    if values.keys() <= _RESOURCE_FIELDS:
+        return Resource.from_fields(values)
+    return Resource(**values)  # TypeError naming the unknown field, as ever
 
 
 @dataclass
@@ -165,7 +176,7 @@ class CatalogBuilder:
     def build(self, info: CatalogInfo | None = None) -> Catalog:
         """The catalog of everything added, in the order met."""
         resources = [
-            Resource(id=rid, collection_ids=tuple(r.collections), tags=tuple(r.tags), **r.fields)
+            _resource({**r.fields, "id": rid, "collection_ids": tuple(r.collections), "tags": tuple(r.tags)})
             for rid, r in self._records.items()
         ]
         if info is None:
