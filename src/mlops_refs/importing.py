@@ -14,17 +14,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import MlopsRefsError
-from .model import Catalog, PartialDate, Person, Resource
+from .model import PERSON_FIELDS, RESOURCE_FIELDS, Catalog, PartialDate, Resource
 from .readers.base import Report
 from .readers.builder import CatalogBuilder
-
-_RESOURCE_FIELDS = tuple(f.name for f in fields(Resource))
-_PERSON_FIELDS = tuple(f.name for f in fields(Person))
 
 
 class ImportTargetError(MlopsRefsError):
@@ -55,7 +52,7 @@ def merge(parts: list[tuple[str, Catalog, Report]]) -> Catalog:
                 collection.title, parent, collection.kind, collection.summary, collection.url
             )
         for r in catalog.resources:
-            values = {n: getattr(r, n) for n in _RESOURCE_FIELDS if n not in ("id", "collection_ids")}
+            values = {n: getattr(r, n) for n in RESOURCE_FIELDS if n not in ("id", "collection_ids")}
             cids = [ids[c] for c in r.collection_ids] or [top]
             rid = builder.add(values, None, cids[0], r.id)
             for cid in cids[1:]:
@@ -125,7 +122,7 @@ def _move_to_extra(r: Resource, bad: dict[str, str], report: Report) -> Resource
 def _as_yaml(r: Resource) -> dict[str, Any]:
     """A resource as the plain data its YAML mapping holds (what the schema checks)."""
     out: dict[str, Any] = {}
-    for field_name in _RESOURCE_FIELDS:
+    for field_name in RESOURCE_FIELDS:
         value = getattr(r, field_name)
         if value is None or value == ():
             continue
@@ -133,7 +130,7 @@ def _as_yaml(r: Resource) -> dict[str, Any]:
         if isinstance(value, PartialDate):
             value = value.iso()
         elif field_name in ("authors", "editors", "translators"):
-            value = [{k: getattr(p, k) for k in _PERSON_FIELDS if getattr(p, k)} for p in value]
+            value = [{k: getattr(p, k) for k in PERSON_FIELDS if getattr(p, k)} for p in value]
         elif field_name == "extra":
             value = [{"name": n, "value": v} for n, v in value]
         elif isinstance(value, tuple):

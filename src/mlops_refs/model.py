@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -207,6 +207,11 @@ class Resource:
         if self.arxiv:
             return f"https://arxiv.org/abs/{self.arxiv}"
         return None
+
+
+#: The field names of Resource and of Person, in declaration order.
+RESOURCE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Resource))
+PERSON_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Person))
 
 
 @dataclass(frozen=True, slots=True)

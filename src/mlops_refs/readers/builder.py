@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
 from typing import Any
 
-from ..model import Catalog, CatalogInfo, Collection, Person, Resource
+from ..model import RESOURCE_FIELDS, Catalog, CatalogInfo, Collection, Person, Resource
 from .base import Report
 
 #: A citation key every format can carry: no white space, none of BibTeX's and CSL's delimiters.
@@ -55,7 +54,7 @@ def make_key(authors: tuple[Person, ...], year: int | None, title: str) -> str:
     return slug(title) or "item"
 
 
-_RESOURCE_FIELDS = frozenset(f.name for f in dataclass_fields(Resource))
+_RESOURCE_FIELDS = frozenset(RESOURCE_FIELDS)
 
 
 def _resource(values: dict[str, Any]) -> Resource:
