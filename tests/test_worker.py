@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from mlops_refs import cache, pipeline, worker
+from mlops_refs import cache, parallel, pipeline, worker
 from mlops_refs.errors import ExportError
 from mlops_refs.exporters.bibtex import BibLaTeXExporter
 from mlops_refs.exporters.zotero_rdf import ZoteroRdfExporter
 
 GOOD = Path(__file__).parent / "fixtures" / "good"
 needs_two_cpus = pytest.mark.skipif(
-    not hasattr(os, "fork") or worker.usable_cpus() < 2, reason="the worker needs fork and two CPUs"
+    not hasattr(os, "fork") or parallel.usable_cpus() < 2, reason="the worker needs fork and two CPUs"
 )
 
 
@@ -170,7 +170,7 @@ def test_a_failing_fork_builds_everything_here(tmp_path: Path, monkeypatch: pyte
 
     spy = Spy(monkeypatch)
     monkeypatch.setattr(os, "fork", no_fork)
-    monkeypatch.setattr(worker, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 2)
     export(tmp_path / "failed", True, monkeypatch)
     assert spy.copied == []
     assert files(tmp_path / "failed") == files(tmp_path / "alone")

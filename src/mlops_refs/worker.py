@@ -9,7 +9,7 @@ output into an anonymous temp file and reports where it is; this process copies 
 file in plan order. The worker only ever builds bytes: every file is staged, checked and renamed here. An
 export the worker did not finish (an error, a crash) is built here as if there were no worker, so every error
 and message is the one a single process gives. Without fork, with one CPU, with other threads running, or when
-fork or a pipe fails, everything is built here as before.
+fork or a pipe fails, everything is built here as before (``parallel.can_fork``).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sys
 import tempfile
 from typing import IO, TYPE_CHECKING
 
 from .exporters import write
 from .files import writes_in_place
+from .parallel import can_fork
 
 if TYPE_CHECKING:
     from .pipeline import Job, LazyCatalog, Plan
@@ -31,26 +31,13 @@ _CHUNK = 1 << 20
 _OWN_MODULES = f"{__package__}."  # plugins' exporters are built in this process, as always
 
 
-def usable_cpus() -> int:
-    """How many CPUs this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def _other_threads() -> bool:
-    """True when threads besides this one run: forking them could leave the worker holding their locks."""
-    threading = sys.modules.get("threading")  # never imported: no thread was started through it
-    return threading is not None and threading.active_count() > 1
-
-
 class Worker:
     """One forked worker for a plan: started at the first export built, reaped when the block ends."""
 
     def __init__(self, plan: Plan, catalog: LazyCatalog, enabled: bool = True) -> None:
         self.plan = plan
         self.catalog = catalog
-        self.enabled = enabled and hasattr(os, "fork") and usable_cpus() > 1 and not _other_threads()
+        self.enabled = enabled and can_fork()
         self.started = False
         self.units: list[list[int]] = []  # plan indexes shared out, grouped, by first index
         self.unit_of: dict[int, int] = {}  # plan index -> its unit
