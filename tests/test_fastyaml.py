@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from mlops_refs import fastyaml, load_catalog
+from mlops_refs import fastyaml, load_catalog, parallel
 from mlops_refs.bundled import catalog_files
 from mlops_refs.characters import text_problem
 from mlops_refs.errors import CatalogError
@@ -264,3 +265,45 @@ def test_a_printable_text_without_blanks_at_its_ends_keeps_the_character_rule() 
         for text in (chr(code), f"a{chr(code)}b"):
             if text.strip() is text and text.isprintable():
                 assert text_problem(text) is None, hex(code)
+
+
+def load_in_one_and_two_processes(path: Path | None, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """What loading ``path`` gives (the catalog's repr, or the error) with every file read here, and with
+    the files shared with a second process whatever their size."""
+    answers = []
+    for shared in (False, True):
+        with monkeypatch.context() as mp:
+            mp.setattr(parallel, "ENABLED", shared)
+            mp.setattr(parallel, "MIN_SHARED_SIZE", 0)
+            try:
+                answers.append(repr(load_catalog(path)))
+            except CatalogError as exc:
+                answers.append(str(exc))
+    return answers[0], answers[1]
+
+
+def test_catalogs_load_the_same_in_one_process_or_two(
+    generated: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for path in [None, FIXTURES / "good", FIXTURES / "evil", *generated, *BAD]:
+        alone, shared = load_in_one_and_two_processes(path, monkeypatch)
+        assert shared == alone, path
+
+
+def test_files_the_quick_read_declines_are_read_carefully_in_either_process(
+    generated: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "catalog"
+    shutil.copytree(generated[0], folder)
+    files = sorted(folder.rglob("*.yaml"))
+    # the first file stays with this process, the last goes to the other one: each gets a text to decline
+    for file in (files[1], files[-1]):
+        file.write_text(file.read_text().replace("resources:\n", "resources: # a comment\n", 1) + "# &anchor\n")
+    assert fastyaml.quick_load(files[-1].read_text()) is None
+    alone, shared = load_in_one_and_two_processes(folder, monkeypatch)
+    assert shared == alone
+    assert alone.startswith("Catalog(")
+    files[-1].write_bytes(files[-1].read_bytes() + b"\xff")  # not UTF-8: an error, located the same way
+    alone, shared = load_in_one_and_two_processes(folder, monkeypatch)
+    assert shared == alone
+    assert "not valid UTF-8" in alone

@@ -13,6 +13,7 @@ from .errors import CatalogError, MlopsRefsError, Problem
 from .fastyaml import quick_read
 from .gcpause import gc_paused
 from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
+from .parallel import map_shared
 from .validation import isbn_is_valid, schema_problems, text_problems, url_problem
 from .yamlio import YamlDocument, read_yaml
 
@@ -36,8 +37,13 @@ def read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Prob
 
 def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Problem]]:
     docs, problems = [], []
-    for file in files:
+    files = list(files)
+    quick = map_shared(_quick_file, files, [_size(file) for file in files])  # big catalogs: in two processes
+    for file, read in zip(files, quick, strict=True):
         name = str(file)
+        if read is not None:
+            docs.append(YamlDocument(name, read[0], None, texts_keep_rule=read[1]))
+            continue
         try:
             raw = file.read_bytes()
             text = raw.decode("utf-8")
@@ -47,7 +53,7 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
             continue
         except OSError as exc:
             raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
-        doc, found = parse_text(name, text, raw)
+        doc, found = read_yaml(name, text, keep_text=False)  # the quick read declined it: the careful one
         if found:  # a file with YAML problems is not checked further, so errors do not cascade
             problems.extend(found)
             continue
@@ -62,15 +68,36 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
     return docs, problems
 
 
-def parse_text(name: str, text: str, utf8: bytes | None = None) -> tuple[YamlDocument, list[Problem]]:
-    """A catalog file's text parsed, and its YAML problems: quickly when clean, else by the careful reader.
+def _quick_file(file: Path) -> tuple[dict[str, Any], bool] | None:
+    """The quick read of a file (``fastyaml.quick_read``); None when it declines or cannot read the file."""
+    try:
+        raw = file.read_bytes()
+        return quick_read(raw.decode("utf-8"), raw)
+    except (OSError, UnicodeDecodeError):
+        return None  # the careful path reads it again and says what is wrong
 
-    ``utf8``, when given, is the text's UTF-8 encoding, which the quick read then need not make again.
-    """
-    quick = quick_read(text, utf8)
-    if quick is not None:
-        return YamlDocument(name, quick[0], None, texts_keep_rule=quick[1]), []
-    return read_yaml(name, text, keep_text=False)
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0
+
+
+def parse_texts(named_texts: list[tuple[str, str]]) -> tuple[list[YamlDocument], list[Problem]]:
+    """Catalog files' texts (name, text) parsed, and their YAML problems: quickly where they are clean (big
+    ones in two processes), else by the careful reader."""
+    texts = [text for _name, text in named_texts]
+    quick = map_shared(quick_read, texts, [len(text) for text in texts])
+    docs, problems = [], []
+    for (name, text), read in zip(named_texts, quick, strict=True):
+        if read is not None:
+            docs.append(YamlDocument(name, read[0], None, texts_keep_rule=read[1]))
+            continue
+        doc, found = read_yaml(name, text, keep_text=False)
+        docs.append(doc)
+        problems.extend(found)
+    return docs, problems
 
 
 def load_catalog(path: str | os.PathLike[str] | None = None, *, unique_identifiers: bool = True) -> Catalog:

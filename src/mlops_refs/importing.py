@@ -141,14 +141,9 @@ def _as_yaml(r: Resource) -> dict[str, Any]:
 
 def check_folder(files: dict[str, str], into: str) -> None:
     """Check the folder's files as ``validate`` would, before any is written (CatalogError if one fails)."""
-    from .catalog import check_documents, parse_text
+    from .catalog import check_documents, parse_texts
 
-    docs, problems = [], []
-    for name, text in files.items():
-        doc, found = parse_text(os.path.join(into, name), text)
-        docs.append(doc)
-        problems.extend(found)
-    check_documents(docs, problems)
+    check_documents(*parse_texts([(os.path.join(into, name), text) for name, text in files.items()]))
 
 
 def print_report(reports: list[Report], json_path: str | None, more: dict[str, Any] | None = None) -> None:
