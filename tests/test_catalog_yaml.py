@@ -10,9 +10,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlops_refs import load_catalog
+from mlops_refs import load_catalog, parallel
 from mlops_refs.catalogedit import resource_yaml
 from mlops_refs.exporters import dumps
+from mlops_refs.readers import catalog_yaml
 from mlops_refs.readers.catalog_yaml import CatalogYamlExporter, folder_files, resource_lines, scalar
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -43,6 +44,31 @@ def test_the_folder_has_the_shape_of_data(bundled_catalog) -> None:
     assert '    issued: "2015"\n' in text
     assert '    title: "Hidden Technical Debt in Machine Learning Systems"\n' in text  # quoted, as in data/
     assert files["catalog.yaml"].startswith("catalog:\n  title: MLOps course references\n")
+
+
+def test_a_long_run_of_resources_goes_into_files_of_file_resources(
+    bundled_catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalog_yaml, "FILE_RESOURCES", 40)
+    files = folder_files(bundled_catalog)
+    count = len(bundled_catalog.resources)
+    names = [f"resources/{n:03d}-mlep.yaml" for n in range(1, -(-count // 40) + 1)]
+    assert sorted(files) == ["catalog.yaml", *names]
+    resources_in = [files[name].count("\n  - id: ") for name in names]
+    assert resources_in == [min(40, count - 40 * n) for n in range(len(names))]
+    write_folder(bundled_catalog, tmp_path)
+    assert load_catalog(tmp_path) == bundled_catalog
+
+
+def test_the_folder_written_in_two_processes_is_the_one_written_in_one(
+    bundled_catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalog_yaml, "FILE_RESOURCES", 20)
+    monkeypatch.setattr(parallel, "ENABLED", False)
+    alone = folder_files(bundled_catalog)
+    monkeypatch.setattr(parallel, "ENABLED", True)
+    monkeypatch.setattr(catalog_yaml, "_SHARED_RESOURCES", 0)
+    assert folder_files(bundled_catalog) == alone
 
 
 @pytest.mark.parametrize(

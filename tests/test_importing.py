@@ -57,6 +57,30 @@ def test_import_checks_the_files_it_would_write_and_writes_none_that_fail(
     assert not into.exists() or not any(into.iterdir())
 
 
+def test_import_in_two_processes_writes_what_one_process_writes(
+    tmp_path: Path, capsys, bundled_catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_refs import parallel
+    from mlops_refs.readers import bibtex, catalog_yaml
+
+    source = tmp_path / "course.bib"
+    source.write_text(mlops_refs.dumps(bundled_catalog, "bibtex"), encoding="utf-8")
+    monkeypatch.setattr(catalog_yaml, "FILE_RESOURCES", 30)  # several files to share out, and check
+    monkeypatch.setattr(catalog_yaml, "_SHARED_RESOURCES", 0)
+    monkeypatch.setattr(parallel, "MIN_SHARED_SIZE", 0)
+    monkeypatch.setattr(bibtex, "_PARTS_MIN", 0)
+    written, said = [], []
+    for shared in (False, True):
+        monkeypatch.setattr(parallel, "ENABLED", shared)
+        into = tmp_path / f"shared-{shared}"
+        assert main(["import", str(source), "--into", str(into)]) == 0
+        written.append({p.relative_to(into): p.read_bytes() for p in sorted(into.rglob("*.yaml"))})
+        said.append(capsys.readouterr().err.replace(str(into), "INTO"))
+    assert len(written[0]) == 1 + -(-len(bundled_catalog.resources) // 30)
+    assert written[1] == written[0]
+    assert said[1] == said[0]
+
+
 def test_import_refuses_a_non_empty_folder_and_writes_nothing(tmp_path: Path, capsys) -> None:
     (tmp_path / "a.bib").write_text(GOOD, encoding="utf-8")
     into = tmp_path / "out"

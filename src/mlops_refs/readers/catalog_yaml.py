@@ -262,26 +262,38 @@ def resources_lines(resources: tuple[Resource, ...] | list[Resource]) -> Iterato
         yield from resource_lines(r)
 
 
+FILE_RESOURCES = 1000  # resources in one file of a written folder at most: files stay easy to edit and diff
+_SHARED_RESOURCES = 2000  # a folder with this many resources is written in two processes (parallel.py)
+
+
 def folder_files(catalog: Catalog) -> dict[str, str]:
     """The catalog as a folder like ``data/``: relative path -> text.
 
     Resources go to ``resources/NNN-ROOT.yaml``, one file per run of resources whose first collection is
-    under the same root, numbered so that loading the folder (files in name order) keeps the catalog's order.
+    under the same root (a long run in files of ``FILE_RESOURCES``), numbered so that loading the folder
+    (files in name order) keeps the catalog's order.
     """
-    files = {"catalog.yaml": "\n".join(catalog_lines(catalog, with_resources=False)) + "\n"}
+    from ..parallel import map_shared
+
     runs: list[tuple[str, list[Resource]]] = []
     for r in catalog.resources:
         root = "no-collection"
         if r.collection_ids:
             root = catalog.path(catalog.collection(r.collection_ids[0]))[0].id
-        if runs and runs[-1][0] == root:
+        if runs and runs[-1][0] == root and len(runs[-1][1]) < FILE_RESOURCES:
             runs[-1][1].append(r)
         else:
             runs.append((root, [r]))
     width = max(3, len(str(len(runs))))
-    for n, (root, members) in enumerate(runs, 1):
-        files[f"resources/{n:0{width}d}-{root}.yaml"] = "\n".join(resources_lines(members)) + "\n"
-    return files
+    names = ["catalog.yaml", *(f"resources/{n:0{width}d}-{root}.yaml" for n, (root, _) in enumerate(runs, 1))]
+    parts: list[list[Resource] | None] = [None, *(members for _root, members in runs)]
+
+    def text(members: list[Resource] | None) -> str:
+        lines = catalog_lines(catalog, with_resources=False) if members is None else resources_lines(members)
+        return "\n".join(lines) + "\n"
+
+    sizes = [len(members) if members else 1 for members in parts]
+    return dict(zip(names, map_shared(text, parts, sizes, _SHARED_RESOURCES), strict=True))
 
 
 class CatalogYamlExporter:
