@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ..crosswalk import Format, catalog_type
 from ..model import Catalog, PartialDate, Person
@@ -217,6 +217,7 @@ class Blocks:
 
     entries: list[Entry] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    end: int = 0  # where the scan stopped: the end of the last block read
 
 
 class _Scanner:
@@ -309,15 +310,20 @@ class _Scanner:
         return word
 
 
-def split(text: str, report: Report) -> Blocks:
-    """Cut a .bib text into entries, macros and comments; a broken block is skipped and reported."""
+def split(text: str, report: Report, start: int = 0, stop: int | None = None) -> Blocks:
+    """Cut a .bib text into entries, macros and comments; a broken block is skipped and reported.
+
+    With ``start`` and ``stop``, only the blocks that start in ``text[start:stop]`` (``start`` at a line's
+    start); ``Blocks.end`` then tells where the last one ended.
+    """
     scan = _Scanner(text, report)
+    scan.pos = start
     blocks = Blocks()
     finder = _BlockFinder(text)
     n = len(text)
     while True:
         at = finder.next(scan.pos)
-        if at is None:
+        if at is None or (stop is not None and at >= stop):
             break
         match = _BLOCK_START.match(text, at)
         if match is None:
@@ -341,6 +347,7 @@ def split(text: str, report: Report) -> Blocks:
             report.skip(line, f"@{match.group(1)} not read: {exc}")
             resume = _AT_LINE.search(text, match.end())
             scan.pos = n if resume is None else resume.start() + 1
+    blocks.end = scan.pos
     return blocks
 
 
@@ -868,15 +875,19 @@ def group_tree(comments: list[str]) -> list[tuple[int, str, list[str]]]:
 def read_bib(data: bytes, report: Report, fmt: Format = "bibtex", title: str | None = None) -> Catalog:
     """A .bib file's bytes as a catalog; what did not fit is in ``report``."""
     text = decode(data, report, declared_encoding(data))
-    blocks = split(text, report)
-    if not blocks.entries and not blocks.comments and not _SNIFF.search(text):
-        raise NotThisFormatError(f"{report.file}: no BibTeX entries (@type{{key, ...}}) in this file")
-    resolve(blocks.entries, report)
+    read = _read_in_two(text, report, fmt)
+    if read is None:
+        blocks = split(text, report)
+        if not blocks.entries and not blocks.comments and not _SNIFF.search(text):
+            raise NotThisFormatError(f"{report.file}: no BibTeX entries (@type{{key, ...}}) in this file")
+        resolve(blocks.entries, report)
+        read = blocks.comments, _mapped(blocks.entries, report.file, fmt)
+    comments, mapped = read
     builder = CatalogBuilder(report, title)
     folders: dict[str, str] = {}
     stack: list[str] = []
     explicit: dict[str, list[str]] = {}
-    for level, name, keys in group_tree(blocks.comments):
+    for level, name, keys in group_tree(comments):
         del stack[level - 1 :]
         parent = stack[-1] if stack else None
         cid = builder.folder(name, parent)
@@ -884,22 +895,117 @@ def read_bib(data: bytes, report: Report, fmt: Format = "bibtex", title: str | N
         folders.setdefault(name, cid)
         for key in keys:
             explicit.setdefault(key, []).append(cid)
-    mapper = _Mapper(report, fmt)
-    for entry in blocks.entries:
-        if entry.type in ("xdata",):
-            continue
-        fields = mapper.fields(entry)
-        groups = group_names(mapper.text(entry, "groups") or "", folders)
+    for entry in mapped:
+        _take_losses(entry.losses, report)
         cids = []
-        for group in groups:
+        for group in group_names(entry.groups, folders):
             if group not in folders:
                 folders[group] = builder.folder(group)
             cids.append(folders[group])
         cids += explicit.get(entry.key or "", [])
-        rid = builder.add(fields, entry.line, cids[0] if cids else None, entry.key)
+        rid = builder.add(entry.fields, entry.line, cids[0] if cids else None, entry.key)
         for cid in cids[1:]:
             builder.file_into(rid, cid)
     return builder.build()
+
+
+class _Mapped(NamedTuple):
+    """One entry mapped to the model's fields, with its groups text and the report lines the mapping made."""
+
+    line: int
+    key: str | None
+    fields: dict[str, Any]
+    groups: str
+    losses: list[tuple[int | None, str, str, str]]  # (line, field, message, kind)
+
+
+def _mapped(entries: list[Entry], file: str, fmt: Format) -> list[_Mapped]:
+    """Each entry (but xdata ones) mapped, its report lines kept with it (the builder's come after them)."""
+    losses = Report(file)
+    mapper = _Mapper(losses, fmt)
+    out = []
+    for entry in entries:
+        if entry.type == "xdata":
+            continue
+        fields = mapper.fields(entry)
+        groups = mapper.text(entry, "groups") or ""
+        out.append(_Mapped(entry.line, entry.key, fields, groups, _drain(losses)))
+    return out
+
+
+def _drain(report: Report) -> list[tuple[int | None, str, str, str]]:
+    lines = [(loss.line, loss.field, loss.message, loss.kind) for loss in report.lines]
+    report.lines.clear()
+    return lines
+
+
+def _take_losses(losses: list[tuple[int | None, str, str, str]], report: Report) -> None:
+    for line, name, message, kind in losses:
+        report.add(line, name, message, kind)
+
+
+# A big file is read in two parts at once (parallel.py) where no part depends on the other: no @string
+# macros, no crossref or xdata parents (each part looks for them among its entries).
+_PARTS_MIN = 1 << 20  # characters
+_STRING_BLOCK = re.compile(r"@[ \t]*string", re.IGNORECASE)  # the literal '@' first: a fast scan
+_PERSON_ROLES = ("authors", "editors", "translators")
+_DATE_FIELDS = ("issued", "accessed", "original_date")
+
+
+def _read_in_two(text: str, report: Report, fmt: Format) -> tuple[list[str], list[_Mapped]] | None:
+    """The file's comments and mapped entries, its two halves read in two processes; None when the file is
+    small, one half needs the other, or the halves do not meet where they were cut (then read it whole)."""
+    from ..parallel import can_fork, map_shared
+
+    if len(text) < _PARTS_MIN or not can_fork() or _STRING_BLOCK.search(text):
+        return None
+    cut_at = _AT_LINE.search(text, len(text) // 2)
+    if cut_at is None:
+        return None
+    cut = cut_at.start() + 1
+
+    def read_part(bounds: tuple[int, int | None]) -> tuple[Any, ...] | None:
+        part = Report(report.file)
+        blocks = split(text, part, *bounds)
+        if any(e.type == "xdata" or "crossref" in e.fields or "xdata" in e.fields for e in blocks.entries):
+            return None
+        mapped = [_plain(m) for m in _mapped(blocks.entries, report.file, fmt)]
+        return blocks.end, _drain(part), blocks.comments, mapped
+
+    first, second = map_shared(read_part, [(0, cut), (cut, None)], [cut, len(text) - cut], _PARTS_MIN)
+    if first is None or second is None or first[0] > cut or not (first[3] or second[3]):
+        return None  # entries with parents; a block that ran over the cut; nothing read
+    comments, mapped = [], []
+    for _end, losses, part_comments, part_mapped in (first, second):
+        _take_losses(losses, report)
+        comments += part_comments
+        mapped += [_from_plain(m) for m in part_mapped]
+    return comments, mapped
+
+
+def _plain(m: _Mapped) -> tuple[Any, ...]:
+    """A mapped entry as plain data (what another process can send back): people and dates as mappings."""
+    fields = dict(m.fields)
+    for role in _PERSON_ROLES:
+        if role in fields:
+            fields[role] = tuple(dict(vars(p)) for p in fields[role])
+    for name in _DATE_FIELDS:
+        if name in fields:
+            d = fields[name]
+            fields[name] = (d.year, d.month, d.day)
+    return m.line, m.key, fields, m.groups, m.losses
+
+
+def _from_plain(plain: tuple[Any, ...]) -> _Mapped:
+    """The mapped entry ``_plain`` made plain."""
+    line, key, fields, groups, losses = plain
+    for role in _PERSON_ROLES:
+        if role in fields:
+            fields[role] = tuple(Person.from_fields(p) for p in fields[role])
+    for name in _DATE_FIELDS:
+        if name in fields:
+            fields[name] = PartialDate(*fields[name])
+    return _Mapped(line, key, fields, groups, losses)
 
 
 class BibTeXReader:
