@@ -44,7 +44,7 @@ def test_the_later_items_are_done_by_a_child_and_come_back_in_order() -> None:
 
 @needs_two_cpus
 def test_the_cut_halves_the_sizes_not_the_count() -> None:
-    sizes = [10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]  # the first item weighs as much as all the others
+    sizes = [12, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]  # the first item weighs more than all the others
     results = parallel.map_shared(square_and_pid, list(range(len(sizes))), sizes, min_size=0)
     assert [pid == os.getpid() for _square, pid in results] == [True] + [False] * 10
 

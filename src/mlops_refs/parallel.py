@@ -1,13 +1,14 @@
 """Sharing a loop of independent work with one forked process, where the machine has a second CPU.
 
 ``map_shared(work, items, sizes)`` gives ``[work(item) for item in items]``. When it pays (fork exists, two
-CPUs are usable, no other thread runs, the items are big enough together), a forked child does the items after
-a cut that halves their total size and sends its results back through a pipe with ``marshal`` (so results must
-be plain data: None, bool, int, float, str, bytes, tuple, list, dict, set); this process does the items before
-the cut meanwhile. The child's results are only ever data it built from the same items in a copy of this
-process: nothing it sends is run. Whenever the child fails, dies, sends something unreadable or the wrong
-number of results, this process does the child's items itself, so the answers (and any error ``work`` raises)
-are the ones a single process gives. ``ENABLED = False`` turns every such loop into a plain one.
+CPUs are usable, no other thread runs, the items are big enough together), a forked child does the items
+after a cut near the middle of their total size and sends its results back through a pipe with ``marshal``
+(so results must be plain data: None, bool, int, float, str, bytes, tuple, list, dict, set); this process
+does the items before the cut meanwhile. The child's results are only ever data it built from the same items
+in a copy of this process: nothing it sends is run. Whenever the child fails, dies, sends something
+unreadable or the wrong number of results, this process does the child's items itself, so the answers (and
+any error ``work`` raises) are the ones a single process gives. ``ENABLED = False`` turns every such loop
+into a plain one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ Item = TypeVar("Item")
 
 ENABLED = True  # share the work where the machine allows it; False: every loop runs in this process
 MIN_SHARED_SIZE = 1 << 20  # items smaller than this together (about a megabyte of text) are done here
+# The child's part of the work, by size: a little under half, as it also sends its results and starts cold
+# (measured on loads of 10,000 resources: 0.45 of the bytes finishes both processes together).
+CHILD_SHARE = 0.45
 _CHUNK = 1 << 20
 
 
@@ -70,17 +74,20 @@ def map_shared(
     finally:
         with contextlib.suppress(OSError):
             os.close(reading)
-    theirs = _results(sent, len(items) - cut) if _reap(pid) == 0 else None
+    theirs = _results(sent, len(items) - cut)
+    if _reap(pid) != 0:  # reaped after reading the results: meanwhile the child's exit frees its memory
+        theirs = None
     if theirs is None:
         theirs = [work(item) for item in items[cut:]]
     return mine + theirs
 
 
 def _cut(sizes: Sequence[int], total: int) -> int:
-    """The first index of the child's share: the later items, about half of ``total`` (one item at least)."""
+    """The first index of the child's share: the later items, about ``CHILD_SHARE`` of ``total`` (one item
+    at least, and one left here)."""
     done = 0
     for index, size in enumerate(sizes):
-        if done + size / 2 > total / 2:
+        if done + size / 2 > total * (1 - CHILD_SHARE):
             return min(max(index, 1), len(sizes) - 1)
         done += size
     return len(sizes) - 1
@@ -99,6 +106,8 @@ def _fork(work: Callable[[Any], Any], share: Sequence[Any]) -> tuple[int, int] |
         os.close(writing)
         return None
     if pid == 0:  # the child: never returns
+        global ENABLED
+        ENABLED = False  # one child at a time: its own loops run in it alone
         code = 1
         try:
             os.close(reading)
@@ -106,6 +115,7 @@ def _fork(work: Callable[[Any], Any], share: Sequence[Any]) -> tuple[int, int] |
             view = memoryview(payload)
             while view:
                 view = view[os.write(writing, view[:_CHUNK]) :]
+            os.close(writing)  # the end of the data now, not once the exit has freed this process' memory
             code = 0
         finally:
             os._exit(code)

@@ -20,6 +20,7 @@ import signal
 import tempfile
 from typing import IO, TYPE_CHECKING
 
+from . import parallel
 from .exporters import write
 from .files import writes_in_place
 from .parallel import can_fork
@@ -193,6 +194,7 @@ def _serve(
 ) -> None:
     """The worker's whole life: take units from the end, write each export to ``out``, report it; exit."""
     code = 1
+    parallel.ENABLED = False  # the worker's loops run in it alone: two processes are busy already
     try:
         parent = os.getppid()
         loaded = catalog.get()
