@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import gc
 import re
+from collections.abc import Generator
 from typing import Any
 
 from ..characters import FORBIDDEN, LINE_SEPARATORS
@@ -272,15 +274,51 @@ class LatexDecoder:
 
     def _parsed(self, value: str) -> str | None:
         """pylatexenc's text of ``value``; ``None`` when it gives up on malformed input."""
-        from pylatexenc.latexwalker import LatexWalker
-
         if self._converter is None:
             self._converter = _latex_converter()
-        parsing, converter = self._converter
-        try:
-            # a bare % in a field is text to BibTeX, not a comment as LaTeX would have it
-            source = _BARE_PERCENT.sub(r"\\%", value)
-            nodes = LatexWalker(source, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
-            return converter.nodelist_to_text(nodes)
-        except Exception:
-            return None
+        source = _BARE_PERCENT.sub(r"\\%", value)  # a bare % in a field is text to BibTeX, not a comment
+        request = (source, *self._converter)
+        if not _PARSER.gi_running:
+            try:
+                return _PARSER.send(request)
+            except ValueError:  # another thread got to it first
+                pass
+        return _parse(request)
+
+
+def _parse(request: tuple[str, Any, Any]) -> str | None:
+    """pylatexenc's text of a source, given its parsing context and text converter; ``None`` on failure."""
+    from pylatexenc.latexwalker import LatexWalker
+
+    source, parsing, converter = request
+    try:
+        nodes = LatexWalker(source, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
+        return converter.nodelist_to_text(nodes)
+    except Exception:
+        return None
+
+
+def _parse_forever() -> Generator[str | None, tuple[str, Any, Any], None]:
+    """``_parse`` of each request sent, in a frame that never returns.
+
+    pylatexenc keeps the end-of-input exception of a parse in a local of its own frame: a reference cycle
+    that only the cyclic collector frees (a command run with it turned off never does), and whose frames
+    keep the frames that called them alive, with every object those held when they returned. Called from
+    here, the chain of frames stops at this one, which never returns and so never links to its callers.
+    With the collector turned off, the young generation (these cycles among it) is collected every
+    ``_COLLECT_EVERY`` parses, so that what they hold stays bounded.
+    """
+
+    result, parses = None, 0
+    while True:
+        result = _parse((yield result))
+        parses += 1
+        if parses % _COLLECT_EVERY == 0 and not gc.isenabled():
+            gc.collect(0)
+
+
+_COLLECT_EVERY = 500
+
+
+_PARSER = _parse_forever()
+next(_PARSER)
