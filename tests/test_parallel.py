@@ -134,3 +134,13 @@ def test_with_other_threads_running_nothing_is_forked() -> None:
         release.set()
         thread.join()
     assert {pid for _square, pid in results} == {os.getpid()}
+
+
+@needs_two_cpus
+def test_the_child_shares_none_of_its_own_loops() -> None:
+    def enabled_and_pid(n: int) -> tuple[bool, int]:
+        return parallel.ENABLED, os.getpid()
+
+    results = parallel.map_shared(enabled_and_pid, ITEMS, SIZES, min_size=0)
+    assert {enabled for enabled, pid in results if pid == os.getpid()} == {True}
+    assert {enabled for enabled, pid in results if pid != os.getpid()} == {False}
