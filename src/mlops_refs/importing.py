@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import MlopsRefsError
-from .model import PERSON_FIELDS, RESOURCE_FIELDS, Catalog, PartialDate, Resource
+from .model import PERSON_FIELDS, RESOURCE_FIELDS, Catalog, PartialDate, Person, Resource
 from .readers.base import Report
 from .readers.builder import CatalogBuilder
 
@@ -52,7 +52,7 @@ def merge(parts: list[tuple[str, Catalog, Report]]) -> Catalog:
                 collection.title, parent, collection.kind, collection.summary, collection.url
             )
         for r in catalog.resources:
-            values = {n: getattr(r, n) for n in RESOURCE_FIELDS if n not in ("id", "collection_ids")}
+            values = {n: v for n, v in vars(r).items() if n not in ("id", "collection_ids")}
             cids = [ids[c] for c in r.collection_ids] or [top]
             rid = builder.add(values, None, cids[0], r.id)
             for cid in cids[1:]:
@@ -122,21 +122,40 @@ def _move_to_extra(r: Resource, bad: dict[str, str], report: Report) -> Resource
 def _as_yaml(r: Resource) -> dict[str, Any]:
     """A resource as the plain data its YAML mapping holds (what the schema checks)."""
     out: dict[str, Any] = {}
-    for field_name in RESOURCE_FIELDS:
-        value = getattr(r, field_name)
+    values = vars(r)  # a field missing here has its default, None or (): nothing to write
+    for field_name, name, kind in _YAML_FIELDS:
+        value = values.get(field_name)
         if value is None or value == ():
             continue
-        name = "collections" if field_name == "collection_ids" else field_name
-        if isinstance(value, PartialDate):
+        if kind is PartialDate and isinstance(value, PartialDate):
             value = value.iso()
-        elif field_name in ("authors", "editors", "translators"):
-            value = [{k: getattr(p, k) for k in PERSON_FIELDS if getattr(p, k)} for p in value]
-        elif field_name == "extra":
+        elif kind is Person:
+            value = [{k: v for k in PERSON_FIELDS if (v := vars(p).get(k))} for p in value]
+        elif kind is dict:
             value = [{"name": n, "value": v} for n, v in value]
-        elif isinstance(value, tuple):
+        elif kind is list:
             value = list(value)
         out[name] = value
     return out
+
+
+# Each Resource field, its name in the YAML and what its value becomes there (as it is, or a list of ...).
+_YAML_FIELDS = tuple(
+    (
+        name,
+        "collections" if name == "collection_ids" else name,
+        PartialDate
+        if name in ("issued", "original_date", "accessed")
+        else Person
+        if name in ("authors", "editors", "translators")
+        else dict
+        if name == "extra"
+        else list
+        if name in ("collection_ids", "tags", "aliases")
+        else str,
+    )
+    for name in RESOURCE_FIELDS
+)
 
 
 def check_folder(files: dict[str, str], into: str) -> None:

@@ -18,7 +18,7 @@ from dataclasses import fields
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from ..memo import shared
+from ..memo import run_scope, shared
 from .base import NotThisFormatError, Report
 from .textio import decode
 
@@ -293,7 +293,8 @@ def folder_files(catalog: Catalog) -> dict[str, str]:
         return "\n".join(lines) + "\n"
 
     sizes = [len(members) if members else 1 for members in parts]
-    return dict(zip(names, map_shared(text, parts, sizes, _SHARED_RESOURCES), strict=True))
+    with run_scope():  # people, tags and collection ids recur: each rendered once
+        return dict(zip(names, map_shared(text, parts, sizes, _SHARED_RESOURCES), strict=True))
 
 
 class CatalogYamlExporter:
