@@ -187,3 +187,20 @@ def test_citeproc_py_renders_title_first_author_and_year(
             assert str(r.issued.year) in entry, entry
         else:
             assert "(no date)" in entry, entry
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["one process", "two processes"])
+def test_items_encoded_in_runs_make_the_same_bytes(
+    shared: bool, bundled_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    from mlops_refs import parallel
+    from mlops_refs.exporters import csl_json
+
+    expected = (Path(__file__).resolve().parent.parent / "exports" / "mlops-refs.json").read_text("utf-8")
+    monkeypatch.setattr(parallel, "ENABLED", shared)
+    monkeypatch.setattr(csl_json, "_RUN", 7)  # runs of 7 items, the last one shorter
+    monkeypatch.setattr(csl_json, "_SHARED_ITEMS", 0)
+    assert dumps(CslJsonExporter(), bundled_catalog) == expected
+    assert dumps(CslJsonExporter(), Catalog.build(bundled_catalog.info, (), ())) == "[]\n"

@@ -229,3 +229,23 @@ def test_a_worker_output_that_cannot_be_read_is_built_here(
     assert spy.copied == []
     assert outcome.failed == {}
     assert files(tmp_path / "unread") == files(tmp_path / "alone")
+
+
+@needs_two_cpus
+def test_while_the_worker_runs_this_process_shares_no_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    original = pipeline.write
+
+    def write(exporter: object, catalog: object, stream: object) -> None:
+        seen.append(parallel.ENABLED)
+        original(exporter, catalog, stream)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "write", write)
+    spy = Spy(monkeypatch)
+    export(tmp_path / "shared", True, monkeypatch)
+    assert spy.copied
+    assert seen
+    assert not any(seen)  # every export built here ran while the worker did
+    assert parallel.ENABLED  # and sharing is back afterwards

@@ -48,6 +48,7 @@ class Worker:
         self.status: int | None = None  # read end of the worker's reports
         self.out: IO[bytes] | None = None
         self.done: dict[int, tuple[int, int]] | None = None  # plan index -> (start, end) in ``out``
+        self.sharing: bool | None = None  # parallel.ENABLED before the worker started, while it runs
 
     def __enter__(self) -> Worker:
         return self
@@ -129,6 +130,7 @@ class Worker:
             _serve(self.plan, self.catalog, units, claims_r, status_w, out)  # never returns
         os.close(status_w)
         self.pid, self.claims, self.status, self.out, self.units = pid, claims_r, status_r, out, units
+        self.sharing, parallel.ENABLED = parallel.ENABLED, False  # two processes are busy already
         self.unit_of = {index: n for n, unit in enumerate(units) for index in unit}
 
     def _collect(self) -> dict[int, tuple[int, int]]:
@@ -159,6 +161,8 @@ class Worker:
 
     def close(self) -> None:
         """Stop the worker if it still runs, wait for it, and close the pipes and the temp file."""
+        if self.sharing is not None:
+            parallel.ENABLED, self.sharing = self.sharing, None
         if self.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)

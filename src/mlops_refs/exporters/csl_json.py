@@ -137,6 +137,10 @@ class CslJsonOptions(Options):
     )
 
 
+_RUN = 500  # items encoded together
+_SHARED_ITEMS = 3000  # a catalog with this many resources is encoded in two processes
+
+
 class CslJsonExporter(BaseExporter):
     name: ClassVar[str] = "csl-json"
     aliases: ClassVar[tuple[str, ...]] = ("csl", "csljson")
@@ -150,13 +154,24 @@ class CslJsonExporter(BaseExporter):
         """Write the whole catalog as a CSL-JSON array, one item per line, in catalog order.
 
         One item a line keeps diffs readable and lets the C JSON encoder do the work (``indent`` would not).
+        A big catalog's items are encoded in runs, the later ones by a second process (``parallel.py``).
         """
+        from ..parallel import map_shared
+
+        resources = catalog.resources
+        if not resources:
+            stream.write("[]\n")
+            return
         encode = json.JSONEncoder(ensure_ascii=False).encode
-        separator = "[\n"
-        for resource in catalog.resources:
-            stream.write(separator + encode(self.item(resource)))
-            separator = ",\n"
-        stream.write("[]\n" if separator == "[\n" else "\n]\n")
+
+        def items(run: range) -> str:
+            return ",\n".join([encode(self.item(resources[i])) for i in run])
+
+        runs = [range(start, min(start + _RUN, len(resources))) for start in range(0, len(resources), _RUN)]
+        stream.write("[\n")
+        for n, text in enumerate(map_shared(items, runs, [len(run) for run in runs], _SHARED_ITEMS)):
+            stream.write(",\n" + text if n else text)
+        stream.write("\n]\n")
 
     def item(self, r: Resource) -> dict[str, Any]:
         """The CSL item for one resource, keys in a fixed order."""
