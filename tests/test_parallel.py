@@ -144,3 +144,19 @@ def test_the_child_shares_none_of_its_own_loops() -> None:
     results = parallel.map_shared(enabled_and_pid, ITEMS, SIZES, min_size=0)
     assert {enabled for enabled, pid in results if pid == os.getpid()} == {True}
     assert {enabled for enabled, pid in results if pid != os.getpid()} == {False}
+
+
+class Box:
+    def __init__(self, n: int, sent: bool = False) -> None:
+        self.n, self.sent = n, sent
+
+
+@needs_two_cpus
+def test_results_that_are_not_plain_cross_encoded_and_come_back_decoded() -> None:
+    plain = parallel.Plain(lambda box: box.n, lambda n: Box(n, sent=True))
+    results = parallel.map_shared(Box, ITEMS, SIZES, min_size=0, plain=plain)
+    assert [box.n for box in results] == ITEMS
+    sent = [box.sent for box in results]
+    assert sent[0] is False  # made here: used as it is
+    assert sent[-1] is True  # made by the child: sent plain, decoded here
+    assert sent == sorted(sent)

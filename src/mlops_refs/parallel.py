@@ -19,7 +19,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 Item = TypeVar("Item")
 
@@ -49,19 +49,31 @@ def can_fork() -> bool:
     return ENABLED and hasattr(os, "fork") and usable_cpus() > 1 and not other_threads()
 
 
+class Plain(NamedTuple):
+    """How a result crosses between processes: ``encode`` makes it plain data, ``decode`` makes it again."""
+
+    encode: Callable[[Any], Any]
+    decode: Callable[[Any], Any]
+
+
 def map_shared(
-    work: Callable[[Item], Any], items: Sequence[Item], sizes: Sequence[int], min_size: int | None = None
+    work: Callable[[Item], Any],
+    items: Sequence[Item],
+    sizes: Sequence[int],
+    min_size: int | None = None,
+    plain: Plain | None = None,
 ) -> list[Any]:
     """``[work(item) for item in items]``, the later items done by a forked child when that pays.
 
     ``sizes`` weighs each item (bytes of text, say) for the cut; below ``min_size`` in all (by default
-    ``MIN_SHARED_SIZE``) everything is done here. ``work`` must return plain data.
+    ``MIN_SHARED_SIZE``) everything is done here. ``work`` must return plain data, or ``plain`` says how
+    its results are sent (encoded in the child, decoded here; results made here are used as they are).
     """
     total = sum(sizes)
     if len(items) < 2 or total < (MIN_SHARED_SIZE if min_size is None else min_size) or not can_fork():
         return [work(item) for item in items]
     cut = _cut(sizes, total)
-    child = _fork(work, items[cut:])
+    child = _fork(work if plain is None else lambda item: plain.encode(work(item)), items[cut:])
     if child is None:
         return [work(item) for item in items]
     pid, reading = child
@@ -79,6 +91,8 @@ def map_shared(
         theirs = None
     if theirs is None:
         theirs = [work(item) for item in items[cut:]]
+    elif plain is not None:
+        theirs = [plain.decode(result) for result in theirs]
     return mine + theirs
 
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from ..crosswalk import Format, catalog_type
 from ..model import Catalog, PartialDate, Person
+from ..parallel import Plain
 from ..text.latex import LatexDecoder
 from .base import NotThisFormatError, Report
 from .builder import CatalogBuilder
@@ -969,18 +970,29 @@ def _read_in_two(text: str, report: Report, fmt: Format) -> tuple[list[str], lis
         blocks = split(text, part, *bounds)
         if any(e.type == "xdata" or "crossref" in e.fields or "xdata" in e.fields for e in blocks.entries):
             return None
-        mapped = [_plain(m) for m in _mapped(blocks.entries, report.file, fmt)]
-        return blocks.end, _drain(part), blocks.comments, mapped
+        return blocks.end, _drain(part), blocks.comments, _mapped(blocks.entries, report.file, fmt)
 
-    first, second = map_shared(read_part, [(0, cut), (cut, None)], [cut, len(text) - cut], _PARTS_MIN)
+    bounds = [(0, cut), (cut, None)]
+    first, second = map_shared(read_part, bounds, [cut, len(text) - cut], _PARTS_MIN, _PART_AS_PLAIN)
     if first is None or second is None or first[0] > cut or not (first[3] or second[3]):
         return None  # entries with parents; a block that ran over the cut; nothing read
     comments, mapped = [], []
     for _end, losses, part_comments, part_mapped in (first, second):
         _take_losses(losses, report)
         comments += part_comments
-        mapped += [_from_plain(m) for m in part_mapped]
+        mapped += part_mapped
     return comments, mapped
+
+
+def _part_as_plain(part: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+    return None if part is None else (*part[:3], [_plain(m) for m in part[3]])
+
+
+def _part_from_plain(part: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+    return None if part is None else (*part[:3], [_from_plain(m) for m in part[3]])
+
+
+_PART_AS_PLAIN = Plain(_part_as_plain, _part_from_plain)
 
 
 def _plain(m: _Mapped) -> tuple[Any, ...]:
