@@ -296,9 +296,11 @@ def test_files_the_quick_read_declines_are_read_carefully_in_either_process(
     folder = tmp_path / "catalog"
     shutil.copytree(generated[0], folder)
     files = sorted(folder.rglob("*.yaml"))
-    # the first file stays with this process, the last goes to the other one: each gets a text to decline
+    # files[1] stays with this process, the last file goes to the other one: each gets a text to decline
     for file in (files[1], files[-1]):
-        file.write_text(file.read_text().replace("resources:\n", "resources: # a comment\n", 1) + "# &anchor\n")
+        file.write_text(
+            file.read_text().replace("resources:\n", "resources: # a comment\n", 1) + "# &anchor\n"
+        )
     assert fastyaml.quick_load(files[-1].read_text()) is None
     alone, shared = load_in_one_and_two_processes(folder, monkeypatch)
     assert shared == alone
