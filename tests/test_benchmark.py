@@ -99,7 +99,11 @@ def test_bench_json_has_the_documented_keys(tmp_path: Path) -> None:
     exports = tuple(f"export_{name.replace('-', '_')}" for name in formats())
     has_pandoc = shutil.which("pandoc") is not None
     expected = (
-        IN_PROCESS + exports + PROCESSES + PEERS + (("pandoc_bibtex_to_csljson",) if has_pandoc else ())
+        IN_PROCESS
+        + exports
+        + PROCESSES
+        + PEERS
+        + (("pandoc_bibtex_to_csljson", "pandoc_beside_commands") if has_pandoc else ())
     )
     seconds = result["seconds"]
     missing = [key for key in expected if key not in seconds]

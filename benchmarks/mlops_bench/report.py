@@ -23,9 +23,9 @@ RATIOS: dict[str, tuple[str, str, float | None]] = {
     "help_vs_python": ("process_help", "process_python_pass", 3.0),
     "export_bundled_vs_help": ("process_export_bundled", "process_help", 2.0),
     "load_vs_json_loads": ("load_catalog", "json_loads_catalog", 8.0),
-    "export_cold_vs_pandoc": ("process_export_cold", "pandoc_bibtex_to_csljson", 0.15),
-    "convert_vs_pandoc": ("process_convert_bibtex", "pandoc_bibtex_to_csljson", 0.1),
-    "import_vs_pandoc": ("process_import_bibtex", "pandoc_bibtex_to_csljson", 0.2),
+    "export_cold_vs_pandoc": ("process_export_cold", "pandoc_beside_commands", 0.15),
+    "convert_vs_pandoc": ("process_convert_bibtex", "pandoc_beside_commands", 0.1),
+    "import_vs_pandoc": ("process_import_bibtex", "pandoc_beside_commands", 0.2),
     "bookmarks_import_vs_html_parser": ("import_bookmarks", "html_parser_bookmarks", 4.0),
 }
 # The merge's ratio is of CPU times at two sizes, not of two stages: merging.LINEAR_LIMIT is its target.

@@ -6,13 +6,15 @@ from __future__ import annotations
 import gc
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from . import merging, peers, report, stages, workspace
-from .measure import BenchError, ProcessRun, Recorder, own_peak_rss_mb, summarise
+from .measure import BenchError, Command, ProcessRun, Recorder, own_peak_rss_mb, run_process, summarise
 from .workspace import Scratch
 
+PANDOC_BESIDE = "pandoc_beside_commands"  # pandoc timed in the rounds of the commands compared with it
 STARTUP_REPEAT = 10  # start-up commands are quick and noisy: at least this many samples
 DEFAULT_BOOKMARKS = 20_000
 DEFAULT_MERGE_SIZES = (2_000, 20_000)
@@ -125,31 +127,72 @@ def _processes(rec: Recorder, catalog_dir: Path, scratch: Scratch, bib_path: Pat
         },
         max(rec.repeat, STARTUP_REPEAT),
     )
-    rec.processes(
-        {
-            "process_convert_bibtex": lambda: (
-                [*cli, "convert", str(bib_path), str(Path(out_dir()) / "out.json")],
-                private_cache,
-            ),
-            "process_import_bibtex": lambda: (
-                [*cli, "import", "--into", str(Path(out_dir()) / "catalog"), str(bib_path)],
-                private_cache,
-            ),
-        },
-        rec.repeat,
-    )
-    cold: list[ProcessRun] = []
-    warm: list[ProcessRun] = []
-    try:
-        for _ in range(rec.repeat):
-            runs = stages.export_cold_then_warm(catalog_dir, scratch)
-            cold.append(runs[0])
-            warm.append(runs[1])
-    except BenchError as exc:
-        rec.skipped["process_export_cold"] = rec.skipped["process_export_warm"] = str(exc)
+    _commands_beside_pandoc(rec, catalog_dir, scratch, bib_path, out_dir, private_cache)
+
+
+def _commands_beside_pandoc(
+    rec: Recorder,
+    catalog_dir: Path,
+    scratch: Scratch,
+    bib_path: Path,
+    out_dir: Callable[[], str],
+    env: dict[str, str],
+) -> None:
+    """Convert, import, a cold then a warm export, and pandoc's conversion of the same entries
+    (``pandoc_beside_commands``, the other side of their ratios), in rounds: each round runs each once, so
+    that a change in machine load hits both sides of a ratio alike. Convert and import first run once
+    untimed (OS and .pyc caches)."""
+    cli = workspace.cli_command()
+    commands: dict[str, Command] = {
+        "process_convert_bibtex": lambda: ([*cli, "convert", str(bib_path), f"{out_dir()}/out.json"], env),
+        "process_import_bibtex": lambda: (
+            [*cli, "import", "--into", f"{out_dir()}/catalog", str(bib_path)],
+            env,
+        ),
+    }
+    pandoc = shutil.which("pandoc")
+    if pandoc is not None and "pandoc_bibtex_to_csljson" in rec.seconds:
+        out = str(scratch.path / "pandoc-beside.json")
+        commands[PANDOC_BESIDE] = lambda: (
+            [pandoc, "-f", "bibtex", "-t", "csljson", str(bib_path), "-o", out],
+            None,
+        )
+    runs: dict[str, list[ProcessRun]] = {
+        name: [] for name in [*commands, "process_export_cold", "process_export_warm"]
+    }
+    for name in ("process_convert_bibtex", "process_import_bibtex"):
+        _run_into(rec, runs, name, commands[name], keep=False)
+    for _ in range(rec.repeat):
+        for name, command in commands.items():
+            _run_into(rec, runs, name, command)
+        if "process_export_cold" in rec.skipped:
+            continue
+        try:
+            cold, warm = stages.export_cold_then_warm(catalog_dir, scratch)
+        except BenchError as exc:
+            rec.skipped["process_export_cold"] = rec.skipped["process_export_warm"] = str(exc)
+            continue
+        runs["process_export_cold"].append(cold)
+        runs["process_export_warm"].append(warm)
+    for name, done in runs.items():
+        if done and name not in rec.skipped:
+            rec.record(name, summarise(done))
+
+
+def _run_into(
+    rec: Recorder, runs: dict[str, list[ProcessRun]], name: str, command: Command, keep: bool = True
+) -> None:
+    """Run one command once, its figures kept in ``runs`` (unless ``keep`` is False); an error skips it."""
+    if name in rec.skipped:
         return
-    rec.record("process_export_cold", summarise(cold))
-    rec.record("process_export_warm", summarise(warm))
+    try:
+        run = run_process(*command())
+    except BenchError as exc:
+        rec.skipped[name] = str(exc)
+        runs[name].clear()
+        return
+    if keep:
+        runs[name].append(run)
 
 
 def _bookmarks(rec: Recorder, count: int, seed: int, cache_root: Path, skip_peers: bool) -> dict[str, Any]:
