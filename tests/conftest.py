@@ -108,3 +108,12 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         assert text == path.read_bytes().decode("utf-8"), f"output differs from {path}"
 
     return check
+
+
+def no_child_left() -> bool:
+    """True when this process has no child process left to reap (every fork was waited for)."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False

@@ -7,6 +7,7 @@ import signal
 
 import pytest
 
+from conftest import no_child_left
 from mlops_refs import parallel
 
 needs_two_cpus = pytest.mark.skipif(
@@ -14,14 +15,6 @@ needs_two_cpus = pytest.mark.skipif(
 )
 ITEMS = list(range(40))
 SIZES = [1] * len(ITEMS)
-
-
-def no_child_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def square_and_pid(n: int) -> tuple[int, int]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import no_child_left
 from mlops_refs import cache, parallel, pipeline, worker
 from mlops_refs.errors import ExportError
 from mlops_refs.exporters.bibtex import BibLaTeXExporter
@@ -20,14 +21,6 @@ needs_two_cpus = pytest.mark.skipif(
 
 def files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-
-
-def no_child_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def export(out: Path, use_worker: bool, monkeypatch: pytest.MonkeyPatch) -> pipeline.Outcome:

@@ -12,7 +12,7 @@ from .bundled import catalog_files
 from .errors import CatalogError, MlopsRefsError, Problem
 from .fastyaml import quick_read
 from .gcpause import gc_paused
-from .model import Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
+from .model import DATE_FIELDS, Catalog, CatalogInfo, Collection, PartialDate, Person, Resource
 from .parallel import map_shared
 from .validation import isbn_is_valid, schema_problems, text_problems, url_problem
 from .yamlio import YamlDocument, read_yaml
@@ -344,8 +344,6 @@ def _info(meta: dict[str, Any]) -> CatalogInfo:
         maintainers=tuple(_person(p) for p in meta.get("maintainers", ())),
     )
 
-
-DATE_FIELDS = ("issued", "original_date", "accessed")
 
 PLAIN_FIELDS = (
     "url",

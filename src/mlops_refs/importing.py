@@ -19,7 +19,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import MlopsRefsError
-from .model import PERSON_FIELDS, RESOURCE_FIELDS, Catalog, PartialDate, Person, Resource
+from .model import (
+    DATE_FIELDS,
+    PEOPLE_FIELDS,
+    PERSON_FIELDS,
+    RESOURCE_FIELDS,
+    TEXT_LIST_FIELDS,
+    Catalog,
+    PartialDate,
+    Person,
+    Resource,
+)
 from .readers.base import Report
 from .readers.builder import CatalogBuilder
 
@@ -145,13 +155,13 @@ _YAML_FIELDS = tuple(
         name,
         "collections" if name == "collection_ids" else name,
         PartialDate
-        if name in ("issued", "original_date", "accessed")
+        if name in DATE_FIELDS
         else Person
-        if name in ("authors", "editors", "translators")
+        if name in PEOPLE_FIELDS
         else dict
         if name == "extra"
         else list
-        if name in ("collection_ids", "tags", "aliases")
+        if name in TEXT_LIST_FIELDS
         else str,
     )
     for name in RESOURCE_FIELDS

@@ -212,6 +212,10 @@ class Resource:
 #: The field names of Resource and of Person, in declaration order.
 RESOURCE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Resource))
 PERSON_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Person))
+#: Resource fields by what they hold, apart from single texts: people, dates, lists of texts.
+PEOPLE_FIELDS: tuple[str, ...] = ("authors", "editors", "translators")
+DATE_FIELDS: tuple[str, ...] = ("issued", "original_date", "accessed")
+TEXT_LIST_FIELDS: tuple[str, ...] = ("collection_ids", "tags", "aliases")
 
 
 @dataclass(frozen=True, slots=True)

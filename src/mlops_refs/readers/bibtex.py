@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
 from ..crosswalk import Format, catalog_type
-from ..model import Catalog, PartialDate, Person
+from ..model import DATE_FIELDS, PEOPLE_FIELDS, Catalog, PartialDate, Person
 from ..parallel import Plain
 from ..text.latex import LatexDecoder
 from .base import NotThisFormatError, Report
@@ -711,7 +711,7 @@ class _Mapper:
             del out["extra"]
         else:
             out["extra"] = tuple(extra)
-        for role in ("authors", "editors", "translators"):
+        for role in PEOPLE_FIELDS:
             if role in out:
                 out[role] = tuple(out[role])
         return out
@@ -949,8 +949,6 @@ def _take_losses(losses: list[tuple[int | None, str, str, str]], report: Report)
 # macros, no crossref or xdata parents (each part looks for them among its entries).
 _PARTS_MIN = 1 << 20  # characters
 _STRING_BLOCK = re.compile(r"@[ \t]*string", re.IGNORECASE)  # the literal '@' first: a fast scan
-_PERSON_ROLES = ("authors", "editors", "translators")
-_DATE_FIELDS = ("issued", "accessed", "original_date")
 
 
 def _read_in_two(text: str, report: Report, fmt: Format) -> tuple[list[str], list[_Mapped]] | None:
@@ -998,10 +996,10 @@ _PART_AS_PLAIN = Plain(_part_as_plain, _part_from_plain)
 def _plain(m: _Mapped) -> tuple[Any, ...]:
     """A mapped entry as plain data (what another process can send back): people and dates as mappings."""
     fields = dict(m.fields)
-    for role in _PERSON_ROLES:
+    for role in PEOPLE_FIELDS:
         if role in fields:
             fields[role] = tuple(dict(vars(p)) for p in fields[role])
-    for name in _DATE_FIELDS:
+    for name in DATE_FIELDS:
         if name in fields:
             d = fields[name]
             fields[name] = (d.year, d.month, d.day)
@@ -1011,10 +1009,10 @@ def _plain(m: _Mapped) -> tuple[Any, ...]:
 def _from_plain(plain: tuple[Any, ...]) -> _Mapped:
     """The mapped entry ``_plain`` made plain."""
     line, key, fields, groups, losses = plain
-    for role in _PERSON_ROLES:
+    for role in PEOPLE_FIELDS:
         if role in fields:
             fields[role] = tuple(Person.from_fields(p) for p in fields[role])
-    for name in _DATE_FIELDS:
+    for name in DATE_FIELDS:
         if name in fields:
             fields[name] = PartialDate(*fields[name])
     return _Mapped(line, key, fields, groups, losses)

@@ -161,23 +161,30 @@ def _flow_scalar(text: str) -> str:
 
 
 _PEOPLE, _FLOW_LIST, _EXTRA, _PLAIN, _QUOTED = range(5)
-# Each resource field in writing order: its name, its YAML key and how its value is written.
-_RESOURCE_KEYS = tuple(
-    (
-        name,
-        YAML_NAMES.get(name, name),
-        _PEOPLE
-        if name in ("authors", "editors", "translators")
-        else _FLOW_LIST
-        if name in ("tags", "collection_ids", "aliases")
-        else _EXTRA
-        if name == "extra"
-        else _PLAIN
-        if name in PLAIN_FIELDS
-        else _QUOTED,
+
+
+@cache
+def _resource_keys() -> tuple[tuple[str, str, int], ...]:
+    """Each resource field in writing order: its name, its YAML key and how its value is written (made on
+    first use: planning a cached export imports no model)."""
+    from ..model import PEOPLE_FIELDS, TEXT_LIST_FIELDS
+
+    return tuple(
+        (
+            name,
+            YAML_NAMES.get(name, name),
+            _PEOPLE
+            if name in PEOPLE_FIELDS
+            else _FLOW_LIST
+            if name in TEXT_LIST_FIELDS
+            else _EXTRA
+            if name == "extra"
+            else _PLAIN
+            if name in PLAIN_FIELDS
+            else _QUOTED,
+        )
+        for name in RESOURCE_ORDER
     )
-    for name in RESOURCE_ORDER
-)
 
 
 def resource_mapping(r: Resource) -> list[str]:
@@ -188,7 +195,7 @@ def resource_mapping(r: Resource) -> list[str]:
     This is the one place a resource's YAML is rendered: the catalog writer and ``catalogedit`` use it.
     """
     lines = []
-    for name, key, kind in _RESOURCE_KEYS:
+    for name, key, kind in _resource_keys():
         value = getattr(r, name)
         if value is None or value == ():
             continue
