@@ -37,23 +37,13 @@ def read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Prob
 
 def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Problem]]:
     docs, problems = [], []
-    files = list(files)
-    quick = map_shared(_quick_file, files, [_size(file) for file in files])  # big catalogs: in two processes
-    for file, read in zip(files, quick, strict=True):
-        name = str(file)
-        if read is not None:
-            docs.append(YamlDocument(name, read[0], None, texts_keep_rule=read[1]))
+    read = [_read_file(file) for file in files]
+    parsed = iter(_parse([named for named in read if not isinstance(named, Problem)]))
+    for named in read:
+        if isinstance(named, Problem):
+            problems.append(named)
             continue
-        try:
-            raw = file.read_bytes()
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = file.read_bytes()[: exc.start].count(b"\n") + 1
-            problems.append(Problem(name, line, 1, "", "not valid UTF-8; save the file as UTF-8"))
-            continue
-        except OSError as exc:
-            raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
-        doc, found = read_yaml(name, text, keep_text=False)  # the quick read declined it: the careful one
+        doc, found = next(parsed)
         if found:  # a file with YAML problems is not checked further, so errors do not cascade
             problems.extend(found)
             continue
@@ -68,36 +58,41 @@ def _read_documents(files: Iterable[Path]) -> tuple[list[YamlDocument], list[Pro
     return docs, problems
 
 
-def _quick_file(file: Path) -> tuple[dict[str, Any], bool] | None:
-    """The quick read of a file (``fastyaml.quick_read``); None when it declines or cannot read the file."""
+def _read_file(file: Path) -> tuple[str, str, bytes] | Problem:
+    """A file's name, text and bytes; the problem when it is not UTF-8 (MlopsRefsError when unreadable)."""
+    name = str(file)
     try:
         raw = file.read_bytes()
-        return quick_read(raw.decode("utf-8"), raw)
-    except (OSError, UnicodeDecodeError):
-        return None  # the careful path reads it again and says what is wrong
+        return name, raw.decode("utf-8"), raw
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return Problem(name, line, 1, "", "not valid UTF-8; save the file as UTF-8")
+    except OSError as exc:
+        raise MlopsRefsError(f"{name}: cannot read: {exc.strerror or exc}") from None
 
 
-def _size(file: Path) -> int:
-    try:
-        return file.stat().st_size
-    except OSError:
-        return 0
+def _parse(named: list[tuple[str, str, bytes | None]]) -> list[tuple[YamlDocument, list[Problem]]]:
+    """Each (name, text, its UTF-8 bytes or None) parsed, with its YAML problems: quickly where the text is
+    clean (big catalogs in two processes), else by the careful reader."""
+    texts = [(text, raw) for _name, text, raw in named]
+    quick = map_shared(_quick_read, texts, [len(text) for text, _raw in texts])
+    return [
+        (YamlDocument(name, read[0], None, texts_keep_rule=read[1]), [])
+        if read is not None
+        else read_yaml(name, text, keep_text=False)
+        for (name, text, _raw), read in zip(named, quick, strict=True)
+    ]
+
+
+def _quick_read(text_and_bytes: tuple[str, bytes | None]) -> tuple[dict[str, Any], bool] | None:
+    return quick_read(*text_and_bytes)
 
 
 def parse_texts(named_texts: list[tuple[str, str]]) -> tuple[list[YamlDocument], list[Problem]]:
     """Catalog files' texts (name, text) parsed, and their YAML problems: quickly where they are clean (big
     ones in two processes), else by the careful reader."""
-    texts = [text for _name, text in named_texts]
-    quick = map_shared(quick_read, texts, [len(text) for text in texts])
-    docs, problems = [], []
-    for (name, text), read in zip(named_texts, quick, strict=True):
-        if read is not None:
-            docs.append(YamlDocument(name, read[0], None, texts_keep_rule=read[1]))
-            continue
-        doc, found = read_yaml(name, text, keep_text=False)
-        docs.append(doc)
-        problems.extend(found)
-    return docs, problems
+    parsed = _parse([(name, text, None) for name, text in named_texts])
+    return [doc for doc, _found in parsed], [problem for _doc, found in parsed for problem in found]
 
 
 def load_catalog(path: str | os.PathLike[str] | None = None, *, unique_identifiers: bool = True) -> Catalog:

@@ -23,7 +23,6 @@ from typing import IO, TYPE_CHECKING
 from . import parallel
 from .exporters import write
 from .files import writes_in_place
-from .parallel import can_fork
 
 if TYPE_CHECKING:
     from .pipeline import Job, LazyCatalog, Plan
@@ -38,7 +37,7 @@ class Worker:
     def __init__(self, plan: Plan, catalog: LazyCatalog, enabled: bool = True) -> None:
         self.plan = plan
         self.catalog = catalog
-        self.enabled = enabled and can_fork()
+        self.enabled = enabled and parallel.can_fork()
         self.started = False
         self.units: list[list[int]] = []  # plan indexes shared out, grouped, by first index
         self.unit_of: dict[int, int] = {}  # plan index -> its unit

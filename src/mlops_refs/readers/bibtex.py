@@ -14,7 +14,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from ..crosswalk import Format, catalog_type
 from ..model import DATE_FIELDS, PEOPLE_FIELDS, Catalog, PartialDate, Person
-from ..parallel import Plain
+from ..parallel import Plain, can_fork, map_shared
 from ..text.latex import LatexDecoder
 from .base import NotThisFormatError, Report
 from .builder import CatalogBuilder
@@ -954,8 +954,6 @@ _STRING_BLOCK = re.compile(r"@[ \t]*string", re.IGNORECASE)  # the literal '@' f
 def _read_in_two(text: str, report: Report, fmt: Format) -> tuple[list[str], list[_Mapped]] | None:
     """The file's comments and mapped entries, its two halves read in two processes; None when the file is
     small, one half needs the other, or the halves do not meet where they were cut (then read it whole)."""
-    from ..parallel import can_fork, map_shared
-
     if len(text) < _PARTS_MIN or not can_fork() or _STRING_BLOCK.search(text):
         return None
     cut_at = _AT_LINE.search(text, len(text) // 2)
