@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 _LIMIT = 1 << 17  # results one shared function keeps in a run; past it the table starts again
-_MISSING = object()
 # The current run's shared work, None outside a run; a context variable, so each thread has its own runs.
 _run: ContextVar[dict[Any, Any] | None] = ContextVar("mlops_refs_run", default=None)
 
@@ -57,14 +56,16 @@ def shared(function: Callable[..., T]) -> Callable[..., T]:
         run = _run.get()
         if run is None:
             return function(*args)
+        try:  # a hit, the common case, costs two lookups
+            return run[function][args]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
         table = run.get(function)
         if table is None:
             table = run[function] = {}
-        value = table.get(args, _MISSING)
-        if value is _MISSING:
-            if len(table) >= _LIMIT:
-                table.clear()
-            value = table[args] = function(*args)
-        return value  # type: ignore[no-any-return]
+        elif len(table) >= _LIMIT:
+            table.clear()
+        value = table[args] = function(*args)
+        return value
 
     return call
