@@ -203,9 +203,12 @@ class OutputCache:
             os.utime(self._entry(key))  # recently used: evicted last
         return True
 
-    def store(self, key: str, fd: int) -> None:
-        """Keep the bytes of the open file ``fd`` (the staged file just written) under ``key``."""
-        size = os.fstat(fd).st_size
+    def store(self, key: str, fd: int, start: int = 0, end: int | None = None) -> None:
+        """Keep the bytes of the open file ``fd`` (the staged file just written), or those from ``start`` to
+        ``end``, under ``key``."""
+        whole = end is None
+        end = os.fstat(fd).st_size if end is None else end
+        size = end - start
         if size + 200 > self.limit:
             return
 
@@ -214,13 +217,14 @@ class OutputCache:
             head = _FORMAT + f" {size} ".encode()
             out.write(head + b"0" * 64 + b"\n")
             digest = hashlib.sha256()
-            position = 0
-            while chunk := os.pread(fd, _CHUNK, position):
+            position = start
+            while position < end and (chunk := os.pread(fd, min(_CHUNK, end - position), position)):
                 digest.update(chunk)
                 out.write(chunk)
                 position += len(chunk)
-            if position != size:
-                raise OSError(f"the file grew or shrank while it was stored ({position} of {size} bytes)")
+            if position != end or (whole and os.fstat(fd).st_size != end):
+                stored = position - start
+                raise OSError(f"the file grew or shrank while it was stored ({stored} of {size} bytes)")
             out.seek(len(head))
             out.write(digest.hexdigest().encode())
 

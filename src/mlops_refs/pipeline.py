@@ -176,6 +176,7 @@ class LazyCatalog:
         self.source = source
         self.selection = selection
         self._catalog: Catalog | None = None
+        self._unchanged: bool | None = None
 
     def get(self) -> Catalog:
         """Load, validate and select once."""
@@ -184,6 +185,14 @@ class LazyCatalog:
 
             self._catalog = self.selection.apply(load_catalog(self.source.path))
         return self._catalog
+
+    def unchanged(self) -> bool:
+        """Load, then whether the catalog's files still hold the bytes the plan digested (asked once): only
+        then may what is built from it be cached under the plan's keys."""
+        if self._unchanged is None:
+            self.get()
+            self._unchanged = self.source.unchanged()
+        return self._unchanged
 
     @property
     def loaded(self) -> bool:
@@ -195,14 +204,15 @@ def build(
     plan: Plan, job: Job, stream: IO[str], catalog: LazyCatalog | None = None, worker: Worker | None = None
 ) -> bool:
     """Write one job's output to ``stream``: a checked cache entry (True) or its exporter's output (False),
-    built here or by the run's worker process."""
+    built by the run's worker process or here. The worker is asked first: it only ever has what was not in
+    the cache when it started, and it puts what it builds there."""
+    if worker is not None and hasattr(stream, "buffer") and worker.copy_to(job, stream):
+        return False
     if job.key is not None and plan.cache is not None and hasattr(stream, "buffer"):
         if plan.cache.copy_to(job.key, stream.buffer):
             return True
         stream.buffer.seek(0)
         stream.buffer.truncate()
-    if worker is not None and hasattr(stream, "buffer") and worker.copy_to(job, stream):
-        return False
     write(job.exporter, (catalog or LazyCatalog(plan.source, plan.selection)).get(), stream)
     return False
 
@@ -211,8 +221,7 @@ def export(plan: Plan) -> Outcome:
     """Write every job of ``plan``, all files replaced together or none; a failed exporter's file is kept."""
     outcome = Outcome(failed={name: f"failed to load ({why})" for name, why in plan.broken.items()})
     catalog = LazyCatalog(plan.source, plan.selection)
-    built: list[tuple[Job, IO[str]]] = []
-    with staged_files() as staged, gc_paused(), run_scope(), Worker(plan, catalog, WORKER) as worker:
+    with staged_files() as staged, gc_paused(), run_scope(), Worker(plan, catalog, WORKER, True) as worker:
         for job in plan.jobs:
             if writes_in_place(job.target):
                 with open_in_place(job.target) as stream:
@@ -221,9 +230,8 @@ def export(plan: Plan) -> Outcome:
             stream = staged.open(Path(job.target))
             if _run(job, stream, plan, catalog, outcome, worker) is None:
                 staged.drop(stream)
-            elif job.target not in outcome.from_cache:
-                built.append((job, stream))
-        _store(built, plan)
+            elif job.target not in outcome.from_cache and not worker.stored(job):
+                _store(job, stream, plan, catalog)
     outcome.written = [job.target for job in plan.jobs if job.name not in outcome.failed]
     return outcome
 
@@ -246,17 +254,15 @@ def _run(
     return served
 
 
-def _store(built: list[tuple[Job, IO[str]]], plan: Plan) -> None:
-    """Keep the staged bytes of each built export in the cache, if the catalog did not change meanwhile."""
-    if plan.cache is None or not built or not plan.source.unchanged():
+def _store(job: Job, stream: IO[str], plan: Plan, catalog: LazyCatalog) -> None:
+    """Keep the staged bytes of a built export in the cache, if the catalog did not change meanwhile."""
+    if plan.cache is None or job.key is None or not catalog.unchanged():
         return
-    for job, stream in built:
-        if job.key is not None:
-            try:
-                stream.flush()
-                plan.cache.store(job.key, stream.fileno())
-            except OSError:
-                continue  # an unwritable cache costs speed, not the run
+    try:
+        stream.flush()
+        plan.cache.store(job.key, stream.fileno())
+    except OSError:
+        pass  # an unwritable cache costs speed, not the run
 
 
 def check(plan: Plan) -> Outcome:

@@ -5,8 +5,10 @@ while this process goes on from the start; a pipe holding one byte per unit hand
 (this process reads one byte before each unit it builds, the worker before each it takes, so the two ends
 meet). A unit is one export, or the exports whose exporters name the same ``shared_work`` (the bibtex export
 and the HTML page that embeds its entries), which are worth building in one process. The worker writes each
-output into an anonymous temp file and reports where it is; this process copies it into the export's staged
-file in plan order. The worker only ever builds bytes: every file is staged, checked and renamed here. An
+output into an anonymous temp file, keeps it in the output cache (when this process found the catalog
+unchanged since the plan, before the fork) and reports where it is; this process copies it into the export's
+staged file in plan order. Besides cache entries the worker only ever builds bytes: every file is staged,
+checked and renamed here. An
 export the worker did not finish (an error, a crash) is built here as if there were no worker, so every error
 and message is the one a single process gives. Without fork, with one CPU, with other threads running, or when
 fork or a pipe fails, everything is built here as before (``parallel.can_fork``).
@@ -34,9 +36,10 @@ _OWN_MODULES = f"{__package__}."  # plugins' exporters are built in this process
 class Worker:
     """One forked worker for a plan: started at the first export built, reaped when the block ends."""
 
-    def __init__(self, plan: Plan, catalog: LazyCatalog, enabled: bool = True) -> None:
+    def __init__(self, plan: Plan, catalog: LazyCatalog, enabled: bool = True, store: bool = False) -> None:
         self.plan = plan
         self.catalog = catalog
+        self.store = store  # what the worker builds goes into the cache too (an export's, not a check's)
         self.enabled = enabled and parallel.can_fork()
         self.started = False
         self.units: list[list[int]] = []  # plan indexes shared out, grouped, by first index
@@ -46,7 +49,7 @@ class Worker:
         self.claims: int | None = None  # read end of the pipe of claims
         self.status: int | None = None  # read end of the worker's reports
         self.out: IO[bytes] | None = None
-        self.done: dict[int, tuple[int, int]] | None = None  # plan index -> (start, end) in ``out``
+        self.done: dict[int, tuple[int, int, bool]] | None = None  # index -> (start, end, cached) in ``out``
         self.sharing: bool | None = None  # parallel.ENABLED before the worker started, while it runs
 
     def __enter__(self) -> Worker:
@@ -85,7 +88,7 @@ class Worker:
             return False
         stream.flush()
         buffer = stream.buffer  # type: ignore[attr-defined]
-        start, end = span
+        start, end, _cached = span
         while start < end:
             try:
                 chunk = os.pread(self.out.fileno(), min(_CHUNK, end - start), start)
@@ -106,6 +109,7 @@ class Worker:
         if len(units) < 2:
             return
         self.catalog.get()  # loaded once, before the fork: both processes read it
+        storing = self.store and self.plan.cache is not None and self.catalog.unchanged()  # asked once
         opened: list[int] = []
         out: IO[bytes] | None = None
         try:
@@ -126,13 +130,19 @@ class Worker:
                 out.close()
             return
         if pid == 0:
-            _serve(self.plan, self.catalog, units, claims_r, status_w, out)  # never returns
+            _serve(self.plan, self.catalog, units, claims_r, status_w, out, storing)  # never returns
         os.close(status_w)
         self.pid, self.claims, self.status, self.out, self.units = pid, claims_r, status_r, out, units
         self.sharing, parallel.ENABLED = parallel.ENABLED, False  # two processes are busy already
         self.unit_of = {index: n for n, unit in enumerate(units) for index in unit}
 
-    def _collect(self) -> dict[int, tuple[int, int]]:
+    def stored(self, job: Job) -> bool:
+        """True when the worker built ``job`` and kept its output in the cache itself."""
+        index = next((i for i, planned in enumerate(self.plan.jobs) if planned is job), None)
+        done = self.done.get(index) if self.done is not None and index is not None else None
+        return done is not None and done[2]
+
+    def _collect(self) -> dict[int, tuple[int, int, bool]]:
         """Wait for the worker to finish; the exports it wrote, by plan index."""
         if self.done is not None:
             return self.done
@@ -146,10 +156,10 @@ class Worker:
         size = os.fstat(self.out.fileno()).st_size if self.out is not None else 0
         for line in bytes(data).split(b"\n"):
             fields = line.split()
-            if len(fields) == 3 and all(f.isdigit() for f in fields):
-                index, start, end = (int(f) for f in fields)
+            if len(fields) == 4 and all(f.isdigit() for f in fields):
+                index, start, end, cached = (int(f) for f in fields)
                 if index in self.unit_of and start <= end <= size:
-                    self.done[index] = (start, end)
+                    self.done[index] = (start, end, cached == 1)
         return self.done
 
     def _reap(self) -> None:
@@ -193,9 +203,16 @@ def _units(plan: Plan, shares: list[int]) -> list[list[int]]:
 
 
 def _serve(
-    plan: Plan, catalog: LazyCatalog, units: list[list[int]], claims: int, status: int, out: IO[bytes]
+    plan: Plan,
+    catalog: LazyCatalog,
+    units: list[list[int]],
+    claims: int,
+    status: int,
+    out: IO[bytes],
+    storing: bool,
 ) -> None:
-    """The worker's whole life: take units from the end, write each export to ``out``, report it; exit."""
+    """The worker's whole life: take units from the end, write each export to ``out`` (and, when
+    ``storing``, to the cache), report it; exit."""
     code = 1
     parallel.ENABLED = False  # the worker's loops run in it alone: two processes are busy already
     try:
@@ -205,22 +222,37 @@ def _serve(
         while os.getppid() == parent and os.read(claims, 1):
             taken += 1
             for index in units[-taken]:
-                os.write(status, _build(plan.jobs[index].exporter, loaded, out.fileno(), index))
+                job = plan.jobs[index]
+                span = _build(job.exporter, loaded, out.fileno())
+                cached = storing and span is not None and _store(plan, job.key, out.fileno(), *span)
+                where = "-" if span is None else f"{span[0]} {span[1]} {int(cached)}"
+                os.write(status, f"{index} {where}\n".encode("ascii"))
         code = 0
     finally:
         os._exit(code)
 
 
-def _build(exporter: object, catalog: object, fd: int, index: int) -> bytes:
-    """Append one export to the file ``fd``; the report line: where it is, or that it failed."""
+def _build(exporter: object, catalog: object, fd: int) -> tuple[int, int] | None:
+    """Append one export to the file ``fd``: where it is, or None when it failed."""
     start = os.lseek(fd, 0, os.SEEK_END)
     stream = open(fd, "w", encoding="utf-8", newline="", closefd=False)  # noqa: SIM115
     try:
         write(exporter, catalog, stream)  # type: ignore[arg-type]
         stream.close()
-        return f"{index} {start} {os.lseek(fd, 0, os.SEEK_END)}\n".encode("ascii")
+        return start, os.lseek(fd, 0, os.SEEK_END)
     except Exception:  # built again in the main process, which reports it as a single process does
-        return f"{index} -\n".encode("ascii")
+        return None
     finally:
         with contextlib.suppress(Exception):
             stream.close()
+
+
+def _store(plan: Plan, key: str | None, fd: int, start: int, end: int) -> bool:
+    """Keep the bytes from ``start`` to ``end`` of ``fd`` in the cache under ``key``; False when not kept."""
+    if plan.cache is None or key is None:
+        return False
+    try:
+        plan.cache.store(key, fd, start, end)
+    except OSError:
+        return False  # this process stores it, or finds the cache unwritable too
+    return True
