@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import stat
@@ -187,6 +188,21 @@ def test_the_cache_keeps_to_its_size_bound_evicting_the_least_recently_used(tmp_
     with open(tmp_path / "big.bin", "rb") as fh:
         store.store("e" * 64, fh.fileno())  # larger than the whole bound: not kept
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.out", "big.bin", "c.out", "d.out"]
+
+
+def test_a_stored_range_reads_back_as_exactly_those_bytes(tmp_path: Path) -> None:
+    """The worker keeps each export from its part of one shared file: the entry holds that part alone."""
+    store = cache.OutputCache(tmp_path / "cache")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "parts.bin").write_bytes(b"first export|second export|third")
+    with open(tmp_path / "parts.bin", "rb") as fh:
+        store.store("a" * 64, fh.fileno(), 13, 27)
+        store.store("b" * 64, fh.fileno(), 27, 40)  # past the end of the file: never kept
+    served = io.BytesIO()
+    assert store.copy_to("a" * 64, served)
+    assert served.getvalue() == b"second export|"
+    assert not store.copy_to("b" * 64, io.BytesIO())
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["a" * 64 + ".out"]
 
 
 def test_the_size_bound_applies_to_a_whole_export(env: dict[str, str], catalog: Path, tmp_path: Path) -> None:

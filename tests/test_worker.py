@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,65 @@ def test_while_the_worker_runs_this_process_shares_no_loop(
     assert seen
     assert not any(seen)  # every export built here ran while the worker did
     assert parallel.ENABLED  # and sharing is back afterwards
+
+
+def cache_entries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("*.out")) if folder.exists() else []
+
+
+@needs_two_cpus
+def test_each_process_stores_what_it_built_and_a_warm_run_serves_it_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(pipeline, "WORKER", True)
+    stored_here: list[str] = []
+    real_store = cache.OutputCache.store
+
+    def store(this: cache.OutputCache, key: str, fd: int, start: int = 0, end: int | None = None) -> None:
+        stored_here.append(key)  # only this process' calls: the worker's happen in its own copy
+        real_store(this, key, fd, start, end)
+
+    monkeypatch.setattr(cache.OutputCache, "store", store)
+    spy = Spy(monkeypatch)
+    plan = pipeline.plan_all(tmp_path / "cold", GOOD)
+    cold = pipeline.export(plan)
+    assert (cold.failed, cold.from_cache) == ({}, [])
+    by_name = {job.name: job.key for job in plan.jobs}
+    assert spy.copied
+    assert sorted(stored_here) == sorted(by_name[n] for n in by_name if n not in spy.copied)
+    assert cache_entries(tmp_path / "cache") == sorted(f"{key}.out" for key in by_name.values())
+    warm = pipeline.export(pipeline.plan_all(tmp_path / "warm", GOOD))
+    assert warm.from_cache == warm.written
+    assert files(tmp_path / "warm") == files(tmp_path / "cold")
+    assert no_child_left()
+
+
+@pytest.mark.parametrize("use_worker", [False, True])
+def test_a_catalog_changed_before_the_load_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_worker: bool
+) -> None:
+    """Built from other bytes than the plan digested, no export may be kept under the plan's keys."""
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(pipeline, "WORKER", use_worker)
+    catalog = tmp_path / "catalog"
+    shutil.copytree(GOOD, catalog)
+    plan = pipeline.plan_all(tmp_path / "out", catalog)
+    file = catalog / "catalog.yaml"
+    file.write_text(file.read_text(encoding="utf-8").replace("Attention Is All", "Changed"), encoding="utf-8")
+    outcome = pipeline.export(plan)
+    assert outcome.failed == {}
+    assert b"Changed" in (tmp_path / "out" / "mlops-refs.ris").read_bytes()  # the loaded bytes are written
+    assert cache_entries(tmp_path / "cache") == []
+    assert no_child_left()
+
+
+@needs_two_cpus
+def test_a_check_stores_nothing_in_either_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(pipeline, "WORKER", True)
+    spy = Spy(monkeypatch)
+    plan = pipeline.plan_all(tmp_path / "out", GOOD)
+    assert sorted(pipeline.check(plan).stale) == sorted(job.target for job in plan.jobs)
+    assert spy.copied
+    assert cache_entries(tmp_path / "cache") == []
