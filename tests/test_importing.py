@@ -161,6 +161,34 @@ def test_a_missing_builtin_reader_does_not_break_the_others() -> None:
     assert "ghost" in registry.broken
 
 
+def test_a_file_with_a_known_extension_imports_only_the_readers_it_needs() -> None:
+    """Detecting a .bib file tries the built-ins claiming .bib: no other reader module, no plugin lookup."""
+    code = (
+        "import sys\n"
+        "from mlops_refs import plugins\n"
+        "plugins.entry_points_of = None  # looking plugins up would fail\n"
+        "from mlops_refs.readers.registry import ReaderRegistry\n"
+        f"print(ReaderRegistry().detect('x.bib', {GOOD.encode()!r}).name)\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('mlops_refs.readers.'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    name, modules = result.stdout.splitlines()
+    assert name == "bibtex"
+    assert modules.split() == [
+        "mlops_refs.readers.base",
+        "mlops_refs.readers.bibtex",
+        "mlops_refs.readers.builder",
+        "mlops_refs.readers.registry",
+        "mlops_refs.readers.textio",
+    ]
+
+
+def test_a_file_no_builtin_reader_of_its_extension_takes_goes_to_every_reader() -> None:
+    registry = ReaderRegistry()
+    assert registry.detect("x.bib", b"TY  - JOUR\nTI  - One\nER  - \n").name == "ris"
+    assert registry.detect("x.yaml", b"@misc{k, title = {A}}\n").name == "bibtex"
+
+
 def test_a_test_registry_takes_its_own_reader_classes() -> None:
     class Upper:
         name = "upper"

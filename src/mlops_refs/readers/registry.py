@@ -56,6 +56,7 @@ class ReaderRegistry:
         self._given = None if readers is None else list(readers)
         self._table = dict(BUILTIN_READERS if table is None else table)
         self._classes: dict[str, type] | None = None
+        self._loaded: dict[str, type | None] = {}  # table or entry-point name -> its class, None if broken
         self.broken: dict[str, str] = {}
 
     def _load(self) -> dict[str, type]:
@@ -66,22 +67,45 @@ class ReaderRegistry:
             for cls in self._given:
                 classes.setdefault(cls.name, cls)
         else:
-            from ..plugins import entry_points_of, load
+            from ..plugins import entry_points_of
 
             sources = list(self._table.items())
             sources += [(n, v) for n, v in entry_points_of(ENTRY_POINT_GROUP) if n not in self._table]
             for name, value in sources:
-                try:
-                    cls = load(value)
-                except Exception as exc:  # a broken or missing reader must not take the others down
-                    self.broken[name] = f"{type(exc).__name__}: {exc}"
-                    continue
-                if not isinstance(getattr(cls, "name", None), str):
-                    self.broken[name] = f"{value} has no format name"
-                    continue
-                classes.setdefault(cls.name, cls)
+                cls = self._load_one(name, value)
+                if cls is not None:
+                    classes.setdefault(cls.name, cls)
         self._classes = classes
         return classes
+
+    def _load_one(self, name: str, value: str) -> type | None:
+        """The reader class ``value`` names, imported once; None (the reason in ``broken``) if it fails."""
+        if name not in self._loaded:
+            from ..plugins import load
+
+            try:
+                cls = load(value)
+            except Exception as exc:  # a broken or missing reader must not take the others down
+                self.broken[name] = f"{type(exc).__name__}: {exc}"
+                cls = None
+            if cls is not None and not isinstance(getattr(cls, "name", None), str):
+                self.broken[name] = f"{value} has no format name"
+                cls = None
+            self._loaded[name] = cls
+        return self._loaded[name]
+
+    def _builtin_for(self, suffix: str, head: str) -> Reader | None:
+        """The first built-in reader claiming ``suffix`` whose sniff agrees, importing the table's modules
+        one at a time and no further: built-ins come first in detection order, so no plugin is needed."""
+        if self._given is not None or not suffix:
+            return None
+        for name, value in self._table.items():
+            cls = self._load_one(name, value)
+            if cls is not None and suffix in cls.extensions:
+                reader = cls()
+                if _sniffs(reader, head):
+                    return reader  # type: ignore[no-any-return]
+        return None
 
     def names(self) -> list[str]:
         """Names of every reader that loaded, sorted."""
@@ -116,6 +140,9 @@ class ReaderRegistry:
         else the first reader of any extension whose sniff agrees; else the extension's first reader."""
         head = head_text(data)
         suffix = os.path.splitext(filename or "")[1].lower()
+        found = self._builtin_for(suffix, head)
+        if found is not None:
+            return found
         by_extension = [c for c in self.classes() if suffix and suffix in c.extensions]
         for cls in by_extension:
             reader = cls()
