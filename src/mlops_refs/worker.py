@@ -8,10 +8,10 @@ and the HTML page that embeds its entries), which are worth building in one proc
 output into an anonymous temp file, keeps it in the output cache (when this process found the catalog
 unchanged since the plan, before the fork) and reports where it is; this process copies it into the export's
 staged file in plan order. Besides cache entries the worker only ever builds bytes: every file is staged,
-checked and renamed here. An
-export the worker did not finish (an error, a crash) is built here as if there were no worker, so every error
-and message is the one a single process gives. Without fork, with one CPU, with other threads running, or when
-fork or a pipe fails, everything is built here as before (``parallel.can_fork``).
+checked and renamed here. An export the worker did not finish (an error, a crash) is built here as if there
+were no worker, so every error and message is the one a single process gives. Without fork, with one CPU, with
+other threads running, or when fork or a pipe fails, everything is built here as before
+(``parallel.can_fork``).
 """
 
 from __future__ import annotations
