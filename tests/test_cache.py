@@ -318,3 +318,13 @@ def test_a_change_in_any_file_of_mlops_refs_changes_every_key(
     ris = copy / "exporters" / "ris.py"
     ris.write_text(ris.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     assert fingerprint() != before
+
+
+def test_an_interrupted_cache_write_leaves_no_temp_entry(tmp_path: Path) -> None:
+    def interrupted(out: object) -> None:
+        out.write(b"half")  # type: ignore[attr-defined]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cache.write_entry(tmp_path / "e.out", interrupted)
+    assert list(tmp_path.iterdir()) == []

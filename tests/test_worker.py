@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -305,3 +306,41 @@ def test_a_check_stores_nothing_in_either_process(tmp_path: Path, monkeypatch: p
     assert sorted(pipeline.check(plan).stale) == sorted(job.target for job in plan.jobs)
     assert spy.copied
     assert cache_entries(tmp_path / "cache") == []
+
+
+@needs_two_cpus
+def test_a_worker_stopped_while_it_writes_a_cache_entry_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user error here stops the run and kills the worker; its half-written cache entry goes too."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_ENV, str(folder))
+    monkeypatch.setattr(pipeline, "WORKER", True)
+    here = os.getpid()
+    real_store = cache.OutputCache.store
+
+    def store(this: cache.OutputCache, key: str, fd: int, start: int = 0, end: int | None = None) -> None:
+        if os.getpid() == here:
+            real_store(this, key, fd, start, end)
+            return
+
+        def stall(out: object) -> None:  # the worker: a temp entry begun, then never finished
+            out.write(b"half")  # type: ignore[attr-defined]
+            out.flush()  # type: ignore[attr-defined]
+            time.sleep(60)
+
+        cache.write_entry(this._entry(key), stall)
+
+    def fail_once_the_worker_writes(self: object, catalog: object, stream: object) -> None:
+        deadline = time.monotonic() + 30
+        while not list(folder.glob(".entry.*.tmp")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert list(folder.glob(".entry.*.tmp"))  # the worker is inside its cache write now
+        raise ExportError("biblatex: resource x: cannot be written")
+
+    monkeypatch.setattr(cache.OutputCache, "store", store)
+    monkeypatch.setattr(BibLaTeXExporter, "write", fail_once_the_worker_writes)
+    with pytest.raises(ExportError, match="cannot be written"):
+        pipeline.export(pipeline.plan_all(tmp_path / "out", GOOD))
+    assert no_child_left()
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".entry.")) == []

@@ -94,18 +94,38 @@ def size_limit() -> int:
 
 
 def write_entry(entry: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write a cache entry via an exclusive temp file and a rename; an unwritable cache costs speed only."""
+    """Write a cache entry via an exclusive temp file (named by this process' id) and a rename; an
+    unwritable cache costs speed only."""
     try:
-        fd, name = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=entry.parent)
+        fd, name = tempfile.mkstemp(prefix=_temp_prefix(os.getpid()), suffix=".tmp", dir=entry.parent)
     except OSError:
         return
     try:
         with os.fdopen(fd, "wb") as out:
             write(out)
         os.replace(name, entry)
-    except OSError:
+    except BaseException as exc:  # an interrupt too: no temp entry is left behind
         with contextlib.suppress(OSError):
             os.unlink(name)
+        if not isinstance(exc, OSError):
+            raise
+
+
+def _temp_prefix(pid: int) -> str:
+    return f".entry.{pid}."
+
+
+def remove_temp_entries(folder: Path, pid: int) -> None:
+    """Delete the temp entries the process ``pid`` left in ``folder`` (it was killed while writing one)."""
+    prefix = _temp_prefix(pid)
+    try:
+        with os.scandir(folder) as found:
+            names = [e.name for e in found if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, name))
 
 
 def read_entry(entry: Path) -> bytes | None:

@@ -23,6 +23,7 @@ import tempfile
 from typing import IO, TYPE_CHECKING
 
 from . import parallel
+from .cache import remove_temp_entries
 from .exporters import write
 from .files import writes_in_place
 
@@ -173,9 +174,12 @@ class Worker:
         if self.sharing is not None:
             parallel.ENABLED, self.sharing = self.sharing, None
         if self.pid is not None:
+            killed = self.pid
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(killed, signal.SIGKILL)
             self._reap()
+            if self.plan.cache is not None:  # it may have been writing a cache entry
+                remove_temp_entries(self.plan.cache.folder, killed)
         for fd in (self.claims, self.status):
             if fd is not None:
                 with contextlib.suppress(OSError):
