@@ -59,6 +59,10 @@ class Worker:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _index(self, job: Job) -> int | None:
+        """The plan index of ``job`` (the very object), or None."""
+        return next((i for i, planned in enumerate(self.plan.jobs) if planned is job), None)
+
     def _eligible(self, index: int) -> bool:
         job = self.plan.jobs[index]
         if writes_in_place(job.target) or not type(job.exporter).__module__.startswith(_OWN_MODULES):
@@ -70,7 +74,7 @@ class Worker:
         """Copy ``job``'s output, built by the worker, into ``stream``; False when it is to be built here."""
         if not self.enabled:
             return False
-        index = next((i for i, planned in enumerate(self.plan.jobs) if planned is job), None)
+        index = self._index(job)
         if index is None:
             return False
         if not self.started:
@@ -139,7 +143,7 @@ class Worker:
 
     def stored(self, job: Job) -> bool:
         """True when the worker built ``job`` and kept its output in the cache itself."""
-        index = next((i for i, planned in enumerate(self.plan.jobs) if planned is job), None)
+        index = self._index(job)
         done = self.done.get(index) if self.done is not None and index is not None else None
         return done is not None and done[2]
 
