@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,7 +40,7 @@ class Spy:
 
         def copy_to(this: worker.Worker, job: pipeline.Job, stream: object) -> bool:
             copied = original(this, job, stream)  # type: ignore[arg-type]
-            if copied:
+            if copied and this.done is not None and this._index(job) in this.done:  # built by the worker
                 self.copied.append(job.name)
             return copied
 
@@ -63,7 +64,7 @@ def test_two_processes_write_the_bytes_one_writes(tmp_path: Path, monkeypatch: p
 
 
 @needs_two_cpus
-@pytest.mark.parametrize("first", ["bibtex", "html-page", "markdown", "zotero-rdf"])
+@pytest.mark.parametrize("first", ["biblatex", "bibtex", "html-page", "markdown", "zotero-rdf"])
 def test_exporters_sharing_work_are_built_in_one_process(
     first: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -74,10 +75,106 @@ def test_exporters_sharing_work_are_built_in_one_process(
     assert sorted(i for unit in units for i in unit) == shares
     together = [unit for unit in units if len(unit) > 1]
     names = [[plan.jobs[i].name for i in unit] for unit in together]
-    assert names == ([["bibtex", "html-page"]] if first == "bibtex" else [])
+    expected = {"biblatex": [["biblatex", "bibtex", "html-page"]], "bibtex": [["bibtex", "html-page"]]}
+    assert names == expected.get(first, [])
     spy = Spy(monkeypatch)
     pipeline.export(plan)
     assert ("bibtex" in spy.copied) == ("html-page" in spy.copied)
+    if first == "biblatex":
+        assert ("biblatex" in spy.copied) == ("bibtex" in spy.copied)
+
+
+def test_units_are_handed_out_heaviest_first(tmp_path: Path) -> None:
+    plan = pipeline.plan_all(tmp_path / "out", GOOD, use_cache=False)
+    units = worker._units(plan, list(range(len(plan.jobs))))
+    order = [[plan.jobs[i].name for i in units[n]] for n in worker._order(plan, units)]
+    assert order == [
+        ["biblatex", "bibtex", "html-page"],
+        ["zotero-rdf"],
+        ["yaml"],
+        ["markdown"],
+        ["csl-json"],
+        ["ris"],
+        ["netscape"],
+        ["opml"],
+    ]
+    ris = [(plan.jobs[6].exporter, tmp_path / f"{n}.ris") for n in range(3)]  # equal costs: plan order
+    same = pipeline.plan(ris, GOOD, use_cache=False)
+    assert worker._order(same, worker._units(same, [0, 1, 2])) == [0, 1, 2]
+
+
+def slow_first_build_in(process: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first export ``process`` ("here" or "worker") builds takes a second longer."""
+    here = os.getpid()
+    real_build = worker._build
+    slowed: list[bool] = []
+
+    def build(exporter: object, catalog: object, fd: int) -> tuple[int, int] | None:
+        if (os.getpid() == here) == (process == "here") and not slowed:
+            slowed.append(True)
+            time.sleep(1)
+        return real_build(exporter, catalog, fd)
+
+    monkeypatch.setattr(worker, "_build", build)
+
+
+@needs_two_cpus
+@pytest.mark.parametrize("busy", ["here", "worker"])
+def test_while_one_process_is_busy_the_other_takes_every_other_unit(
+    busy: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = export(tmp_path / "alone", False, monkeypatch)
+    plan = pipeline.plan_all(tmp_path / "shared", GOOD, use_cache=False)
+    units = [{plan.jobs[i].name for i in unit} for unit in worker._units(plan, list(range(len(plan.jobs))))]
+    slow_first_build_in(busy, monkeypatch)
+    spy = Spy(monkeypatch)
+    monkeypatch.setattr(pipeline, "WORKER", True)
+    shared = pipeline.export(plan)
+    by_worker = set(spy.copied)
+    here = {job.name for job in plan.jobs} - by_worker
+    assert (here if busy == "here" else by_worker) in units  # one unit: the one taken before the pause
+    assert files(tmp_path / "shared") == files(tmp_path / "alone")
+    assert shared.failed == alone.failed == {}
+    assert no_child_left()
+
+
+@needs_two_cpus
+def test_more_units_than_a_byte_names_are_built_here_past_the_first_256(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ris = next(
+        job.exporter for job in pipeline.plan_all(tmp_path, GOOD, use_cache=False).jobs if job.name == "ris"
+    )
+    monkeypatch.setattr(pipeline, "WORKER", True)
+    outcome = pipeline.export(
+        pipeline.plan([(ris, tmp_path / f"{n}.ris") for n in range(300)], GOOD, use_cache=False)
+    )
+    assert outcome.failed == {}
+    written = {(tmp_path / f"{n}.ris").read_bytes() for n in range(300)}
+    assert len(written) == 1
+    assert no_child_left()
+
+
+@needs_two_cpus
+def test_without_a_temp_file_for_its_own_units_this_process_builds_them_in_their_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = export(tmp_path / "alone", False, monkeypatch)
+    real = tempfile.TemporaryFile
+    calls: list[int] = []
+
+    def temporary_file() -> object:
+        calls.append(1)
+        if len(calls) > 1:  # the worker's file is made; this process' own is refused
+            raise OSError(28, "No space left on device")
+        return real()
+
+    monkeypatch.setattr(worker.tempfile, "TemporaryFile", temporary_file)
+    shared = export(tmp_path / "shared", True, monkeypatch)
+    assert len(calls) >= 2  # refused at least once
+    assert files(tmp_path / "shared") == files(tmp_path / "alone")
+    assert shared.failed == alone.failed == {}
+    assert no_child_left()
 
 
 @needs_two_cpus
@@ -238,6 +335,7 @@ def test_while_the_worker_runs_this_process_shares_no_loop(
         original(exporter, catalog, stream)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline, "write", write)
+    monkeypatch.setattr(worker, "write", write)  # what this process builds ahead of its turn
     spy = Spy(monkeypatch)
     export(tmp_path / "shared", True, monkeypatch)
     assert spy.copied

@@ -1,17 +1,18 @@
 """A second process that builds some of a run's exports while this one builds the others.
 
-After the catalog is loaded, one forked worker takes the run's remaining exports from the end of the list
-while this process goes on from the start; a pipe holding one byte per unit hands out each unit exactly once
-(this process reads one byte before each unit it builds, the worker before each it takes, so the two ends
-meet). A unit is one export, or the exports whose exporters name the same ``shared_work`` (the bibtex export
-and the HTML page that embeds its entries), which are worth building in one process. The worker writes each
-output into an anonymous temp file, keeps it in the output cache (when this process found the catalog
-unchanged since the plan, before the fork) and reports where it is; this process copies it into the export's
-staged file in plan order. Besides cache entries the worker only ever builds bytes: every file is staged,
-checked and renamed here. An export the worker did not finish (an error, a crash) is built here as if there
-were no worker, so every error and message is the one a single process gives. Without fork, with one CPU, with
-other threads running, or when fork or a pipe fails, everything is built here as before
-(``parallel.can_fork``).
+After the catalog is loaded, one forked worker builds some of the run's remaining exports while this process
+builds the others. A unit is one export, or the exports whose exporters name the same ``shared_work`` (the two
+.bib exports, which escape the same texts, and the HTML page that embeds the bibtex entries), which are worth
+building in one process. A pipe holding the units' numbers, the heaviest first (``_COST``), hands out each
+unit exactly once: whichever process is free reads the next number, so the two end close together. Both build
+each unit they take into an anonymous temp file of their own, this process when an export's turn comes and its
+unit is not taken yet; the worker also keeps what it builds in the output cache (when this process found the
+catalog unchanged since the plan, before the fork) and reports where it is. This process copies every output
+into its staged file in plan order. Besides cache entries the worker only ever builds bytes: every file is
+staged, checked and renamed here. An export that failed (an error, a crash of the worker) is built again in
+its turn as if there were no worker, so every error and message is the one a single process gives. Without
+fork, with one CPU, with other threads running, or when fork or a pipe fails, everything is built here in plan
+order (``parallel.can_fork``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,21 @@ if TYPE_CHECKING:
 
 _CHUNK = 1 << 20
 _OWN_MODULES = f"{__package__}."  # plugins' exporters are built in this process, as always
+_MAX_UNITS = 256  # one byte names a unit in the pipe; exports past that many units are built here
+# What each built-in export costs, relatively (milliseconds of CPU at 10,000 generated resources, each format
+# built on its own; the HTML page without the bibtex entries it shares): the order units are handed out in.
+_COST = {
+    "bibtex": 380,
+    "biblatex": 340,
+    "html-page": 330,
+    "zotero-rdf": 300,
+    "yaml": 250,
+    "markdown": 230,
+    "csl-json": 190,
+    "ris": 135,
+    "netscape": 100,
+    "opml": 80,
+}
 
 
 class Worker:
@@ -45,7 +61,9 @@ class Worker:
         self.started = False
         self.units: list[list[int]] = []  # plan indexes shared out, grouped, by first index
         self.unit_of: dict[int, int] = {}  # plan index -> its unit
-        self.here: dict[int, bool] = {}  # unit -> claimed by this process (True) or by the worker
+        self.here: dict[int, bool] = {}  # unit -> taken by this process (True) or by the worker, once taken
+        self.ahead: dict[int, tuple[int, int] | None] = {}  # plan index -> where in ``mine`` (None: failed)
+        self.mine: IO[bytes] | None = None  # the outputs this process built ahead of their turn
         self.pid: int | None = None
         self.claims: int | None = None  # read end of the pipe of claims
         self.status: int | None = None  # read end of the worker's reports
@@ -71,7 +89,8 @@ class Worker:
         return not (cache is not None and job.key is not None and cache.has(job.key))
 
     def copy_to(self, job: Job, stream: IO[str]) -> bool:
-        """Copy ``job``'s output, built by the worker, into ``stream``; False when it is to be built here."""
+        """Copy ``job``'s output, built ahead here or by the worker, into ``stream``; False when it is to be
+        built now, in its turn."""
         if not self.enabled:
             return False
         index = self._index(job)
@@ -84,33 +103,42 @@ class Worker:
         unit = self.unit_of.get(index)
         if unit is None or self.claims is None:
             return False
-        if unit not in self.here:  # the first export of a unit: units are claimed in order
-            self.here[unit] = bool(os.read(self.claims, 1))
+        while unit not in self.here:
+            self._take()
         if self.here[unit]:
-            return False  # claimed here: build it in this process
-        span = self._collect().get(index)
-        if span is None or self.out is None:
-            return False
-        stream.flush()
-        buffer = stream.buffer  # type: ignore[attr-defined]
-        start, end, _cached = span
-        while start < end:
-            try:
-                chunk = os.pread(self.out.fileno(), min(_CHUNK, end - start), start)
-            except OSError:
-                chunk = b""
-            if not chunk:  # the temp file lost its bytes: start the file again and build it here
-                buffer.seek(0)
-                buffer.truncate()
-                return False
-            buffer.write(chunk)
-            start += len(chunk)
-        return True
+            span, source = self.ahead.get(index), self.mine
+        else:
+            done = self._collect().get(index)
+            span, source = (None if done is None else done[:2]), self.out
+        return span is not None and source is not None and _copy(source.fileno(), *span, stream)
+
+    def _take(self) -> None:
+        """Take the next unit from the pipe and build it now; when the pipe is empty, every unit not taken
+        here is the worker's."""
+        assert self.claims is not None
+        taken = os.read(self.claims, 1)
+        if not taken:
+            for unit in range(len(self.units)):
+                self.here.setdefault(unit, False)
+            return
+        self.here[taken[0]] = True
+        self._build_ahead(taken[0])
+
+    def _build_ahead(self, unit: int) -> None:
+        """Build a unit's exports now, into ``mine``; one that fails (or has no temp file) waits its turn."""
+        if self.mine is None:
+            with contextlib.suppress(OSError):
+                self.mine = tempfile.TemporaryFile()  # noqa: SIM115 - no name: nothing is ever left behind
+        catalog = self.catalog.get()
+        for index in self.units[unit]:
+            fd = None if self.mine is None else self.mine.fileno()
+            self.ahead[index] = None if fd is None else _build(self.plan.jobs[index].exporter, catalog, fd)
 
     def _start(self, first: int) -> None:
         """Load the catalog here, then fork the worker if at least two exports are left to share."""
         self.started = True
         units = _units(self.plan, [i for i in range(first, len(self.plan.jobs)) if self._eligible(i)])
+        units = units[:_MAX_UNITS]
         if len(units) < 2:
             return
         self.catalog.get()  # loaded once, before the fork: both processes read it
@@ -123,7 +151,7 @@ class Worker:
             opened += [claims_r, claims_w]
             status_r, status_w = os.pipe()
             opened += [status_r, status_w]
-            os.write(claims_w, b"x" * len(units))
+            os.write(claims_w, bytes(_order(self.plan, units)))
             os.close(claims_w)
             opened.remove(claims_w)
             pid = os.fork()
@@ -189,10 +217,11 @@ class Worker:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.claims = self.status = None
-        if self.out is not None:
-            with contextlib.suppress(OSError):
-                self.out.close()
-            self.out = None
+        for temp in (self.out, self.mine):
+            if temp is not None:
+                with contextlib.suppress(OSError):
+                    temp.close()
+        self.out = self.mine = None
 
 
 def _units(plan: Plan, shares: list[int]) -> list[list[int]]:
@@ -210,6 +239,32 @@ def _units(plan: Plan, shares: list[int]) -> list[list[int]]:
     return units
 
 
+def _order(plan: Plan, units: list[list[int]]) -> list[int]:
+    """The units' numbers in the order they are handed out: the heaviest first (``_COST``, 100 for a format
+    not listed there), in plan order among equals."""
+    cost = [sum(_COST.get(plan.jobs[index].name, 100) for index in unit) for unit in units]
+    return sorted(range(len(units)), key=lambda n: -cost[n])
+
+
+def _copy(fd: int, start: int, end: int, stream: IO[str]) -> bool:
+    """Append the bytes from ``start`` to ``end`` of the file ``fd`` to ``stream``; False, with ``stream``
+    emptied, when they cannot be read."""
+    stream.flush()
+    buffer = stream.buffer  # type: ignore[attr-defined]
+    while start < end:
+        try:
+            chunk = os.pread(fd, min(_CHUNK, end - start), start)
+        except OSError:
+            chunk = b""
+        if not chunk:  # the temp file lost its bytes: start the file again and build it here
+            buffer.seek(0)
+            buffer.truncate()
+            return False
+        buffer.write(chunk)
+        start += len(chunk)
+    return True
+
+
 def _serve(
     plan: Plan,
     catalog: LazyCatalog,
@@ -219,17 +274,15 @@ def _serve(
     out: IO[bytes],
     storing: bool,
 ) -> None:
-    """The worker's whole life: take units from the end, write each export to ``out`` (and, when
+    """The worker's whole life: take units from the pipe, write each export to ``out`` (and, when
     ``storing``, to the cache), report it; exit."""
     code = 1
     parallel.ENABLED = False  # the worker's loops run in it alone: two processes are busy already
     try:
         parent = os.getppid()
         loaded = catalog.get()
-        taken = 0
-        while os.getppid() == parent and os.read(claims, 1):
-            taken += 1
-            for index in units[-taken]:
+        while os.getppid() == parent and (taken := os.read(claims, 1)):
+            for index in units[taken[0]]:
                 job = plan.jobs[index]
                 span = _build(job.exporter, loaded, out.fileno())
                 cached = storing and span is not None and _store(plan, job.key, out.fileno(), *span)

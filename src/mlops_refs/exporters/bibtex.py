@@ -166,7 +166,10 @@ class _BibBase(BaseExporter):
 
     ascii_only: bool = False
     place_field: ClassVar[str] = "address"
-    shared_work: ClassVar[str | None] = None  # set where another export of a run needs the entries too
+    # The two .bib exports of a run escape the same texts, and the HTML page embeds the bibtex entries: worth
+    # building in one process (see worker.py).
+    shared_work: ClassVar[str] = "latex"
+    embedded: ClassVar[bool] = False  # True where another export of a run embeds these entries
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
         """Write every resource as one entry, in catalog order."""
@@ -174,7 +177,7 @@ class _BibBase(BaseExporter):
         stream.write(f"% {title}: {len(catalog.resources)} entries, written by mlops-refs.\n")
         stream.write("% Encoding: " + ("ASCII (LaTeX escapes)" if self.ascii_only else "UTF-8") + "\n")
         titles = {c.id: c.title for c in catalog.collections} if self.options.groups else {}
-        if not titles and self.shared_work is not None:  # the entries another export of the run embeds
+        if not titles and self.embedded:  # the entries another export of the run embeds
             try:
                 texts = self.entry_texts(catalog)
             except ExportError:
@@ -273,7 +276,7 @@ class BibTeXExporter(_BibBase):
         "Classic BibTeX for bibtex + pdflatex, Zotero and JabRef (ASCII with LaTeX escapes)."
     )
     default_filename: ClassVar[str] = "mlops-refs.bib"
-    shared_work: ClassVar[str | None] = "bibtex-entries"  # entry_texts, which the HTML page embeds too
+    embedded: ClassVar[bool] = True  # entry_texts, which the HTML page embeds too
     Options = BibTeXOptions
 
     def __init__(self, **options: object) -> None:

@@ -106,7 +106,7 @@ class HtmlPageExporter(BaseExporter):
         "One self-contained HTML page: folding course tree, search, tag filters, copy BibTeX and links."
     )
     default_filename: ClassVar[str] = "mlops-refs.html"
-    shared_work: ClassVar[str] = "bibtex-entries"  # built in the process that builds the bibtex export
+    shared_work: ClassVar[str] = "latex"  # built in the process that builds the bibtex entries it embeds
 
     def write(self, catalog: Catalog, stream: IO[str]) -> None:
         """Write the whole catalog as one HTML page."""
