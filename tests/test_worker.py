@@ -84,6 +84,41 @@ def test_exporters_sharing_work_are_built_in_one_process(
         assert ("biblatex" in spy.copied) == ("bibtex" in spy.copied)
 
 
+@needs_two_cpus
+def test_the_files_are_read_once_and_each_process_builds_its_own_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_refs import catalog
+
+    parsed: list[int] = []
+    built = tmp_path / "built-by"
+    real_parse, real_build = catalog.parse_catalog, catalog.build_checked
+
+    def parse(path: object) -> object:
+        parsed.append(os.getpid())
+        return real_parse(path)  # type: ignore[arg-type]
+
+    def build(checked: catalog.Checked) -> object:
+        with built.open("a", encoding="ascii") as log:  # the worker's calls are seen only here
+            log.write(f"{os.getpid()}\n")
+        return real_build(checked)
+
+    monkeypatch.setattr(catalog, "parse_catalog", parse)
+    monkeypatch.setattr(catalog, "build_checked", build)
+    spy = Spy(monkeypatch)
+    alone = export(tmp_path / "alone", False, monkeypatch)
+    assert built.read_text(encoding="ascii").split() == [str(os.getpid())]
+    built.unlink()
+    shared = export(tmp_path / "shared", True, monkeypatch)
+    assert spy.copied
+    assert parsed == [os.getpid()] * 2  # once a run, here
+    pids = built.read_text(encoding="ascii").split()
+    assert len(pids) == len(set(pids)) == 2  # here and in the worker, from the files read here
+    assert str(os.getpid()) in pids
+    assert files(tmp_path / "shared") == files(tmp_path / "alone")
+    assert shared.failed == alone.failed == {}
+
+
 def test_units_are_handed_out_heaviest_first(tmp_path: Path) -> None:
     plan = pipeline.plan_all(tmp_path / "out", GOOD, use_cache=False)
     units = worker._units(plan, list(range(len(plan.jobs))))

@@ -116,9 +116,12 @@ def catalog_from_documents(
     return _build(*check_documents(docs, problems, unique_identifiers))
 
 
+Checked = tuple[list[_Entry], list[_Entry], list[_Entry]]  # a catalog's checked entries, for the model
+
+
 def check_documents(
     docs: list[YamlDocument], problems: list[Problem] | None = None, unique_identifiers: bool = True
-) -> tuple[list[_Entry], list[_Entry], list[_Entry]]:
+) -> Checked:
     """Validate parsed catalog files together, as loading them does (CatalogError lists every problem)."""
     problems = [*(problems or ()), *file_problems(docs)]
     if problems:
@@ -310,6 +313,12 @@ def _date(value: str | int | None) -> PartialDate | None:
 
 
 @gc_paused()
+def build_checked(checked: Checked) -> Catalog:
+    """The Catalog model of what ``check_documents`` found without a problem."""
+    with gc_paused():
+        return _build(*checked)
+
+
 def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> Catalog:
     catalog_info = _info(info[0].data) if info else CatalogInfo()
     built_collections = [

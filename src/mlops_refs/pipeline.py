@@ -25,6 +25,7 @@ from .memo import run_scope
 from .worker import Worker
 
 if TYPE_CHECKING:
+    from .catalog import Checked
     from .model import Catalog
 
 WORKER = True  # build in two processes where the machine allows it; False: everything in this one
@@ -170,27 +171,43 @@ def _refuse_catalog_file(target: Path, source: CatalogSource) -> None:
 
 
 class LazyCatalog:
-    """The selected catalog, loaded on first use only: a run served wholly from the cache never loads it."""
+    """The selected catalog, loaded on first use only: a run served wholly from the cache never loads it.
+
+    Loading is two steps: reading and validating the files (``check``), then building the model (``get``),
+    which a worker forked in between builds for itself while this process builds its own.
+    """
 
     def __init__(self, source: CatalogSource, selection: Selection) -> None:
         self.source = source
         self.selection = selection
+        self._checked: Checked | None = None
         self._catalog: Catalog | None = None
         self._unchanged: bool | None = None
+
+    def check(self) -> None:
+        """Read and validate the catalog's files once (CatalogError lists every problem)."""
+        if self._checked is None and self._catalog is None:
+            from .catalog import check_documents, parse_catalog
+
+            with gc_paused():  # parsing builds millions of acyclic objects, as in load_catalog
+                self._checked = check_documents(*parse_catalog(self.source.path))
 
     def get(self) -> Catalog:
         """Load, validate and select once."""
         if self._catalog is None:
-            from .catalog import load_catalog
+            from .catalog import build_checked
 
-            self._catalog = self.selection.apply(load_catalog(self.source.path))
+            self.check()
+            assert self._checked is not None
+            self._catalog = self.selection.apply(build_checked(self._checked))
+            self._checked = None  # the model keeps what it needs of the files' data
         return self._catalog
 
     def unchanged(self) -> bool:
-        """Load, then whether the catalog's files still hold the bytes the plan digested (asked once): only
-        then may what is built from it be cached under the plan's keys."""
+        """Read the files, then whether they still hold the bytes the plan digested (asked once): only then
+        may what is built from them be cached under the plan's keys."""
         if self._unchanged is None:
-            self.get()
+            self.check()
             self._unchanged = self.source.unchanged()
         return self._unchanged
 

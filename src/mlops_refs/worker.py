@@ -141,7 +141,7 @@ class Worker:
         units = units[:_MAX_UNITS]
         if len(units) < 2:
             return
-        self.catalog.get()  # loaded once, before the fork: both processes read it
+        self.catalog.check()  # read and validated once, before the fork; each process builds the model
         storing = self.store and self.plan.cache is not None and self.catalog.unchanged()  # asked once
         opened: list[int] = []
         out: IO[bytes] | None = None
