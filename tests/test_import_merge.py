@@ -443,3 +443,40 @@ def test_a_report_that_cannot_be_written_stops_the_import_first(
         == f"mlops-refs: error: cannot write {library.parent}: it is a folder; name a file instead\n"
     )
     assert files_of(library) == before
+
+
+@pytest.mark.parametrize("into", ["existing", "new"])
+def test_an_import_writes_its_report_with_the_catalog_or_neither(
+    into: str, library: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_merge_files import refuse_temp_files_named
+
+    folder = library if into == "existing" else library.parent / "fresh"
+    before = files_of(library)
+    bib, report = library.parent / "new.bib", library.parent / "report.json"
+    with monkeypatch.context() as patched:
+        refuse_temp_files_named(".report.json.", patched)  # the disk fills up at the report
+        assert main(["import", str(bib), "--into", str(folder), "--report", str(report)]) == 2
+    err = capsys.readouterr().err
+    assert "no space left on device" in err
+    assert files_of(library) == before
+    assert not folder.exists() or files_of(folder) == before
+    assert not report.exists()
+    assert main(["import", str(bib), "--into", str(folder), "--report", str(report)]) == 0
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert [f["file"] for f in written["files"]] == [str(bib)]
+    assert ("merge" in written) == (into == "existing")
+    assert files_of(folder) != before
+
+
+def test_an_import_refuses_a_report_over_a_catalog_file(
+    library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = files_of(library)
+    bib = library.parent / "new.bib"
+    assert main(["import", str(bib), "--into", str(library), "--report", str(library / "catalog.yaml")]) == 2
+    assert capsys.readouterr().err == (
+        f"mlops-refs: error: refusing to write the report over the catalog file {library / 'catalog.yaml'}; "
+        "name another file\n"
+    )
+    assert files_of(library) == before

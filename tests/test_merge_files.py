@@ -318,3 +318,52 @@ def test_a_catalog_without_metadata_and_with_flow_lists_merges(tmp_path: Path) -
     assert after.resource("a").aliases == ("A:2020",)
     assert after.resource("b") == existing.resource("b")
     assert (tmp_path / "catalog.yaml").read_text(encoding="utf-8").endswith("]  # one line\n")
+
+
+def refuse_temp_files_named(prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staging a file whose temp name starts with ``prefix`` fails as on a full disk."""
+    from mlops_refs import files
+
+    real = files.tempfile.mkstemp
+
+    def mkstemp(*args: object, **kwargs: object) -> tuple[int, str]:
+        if str(kwargs.get("prefix", "")).startswith(prefix):
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", mkstemp)
+
+
+def test_dedupe_apply_writes_its_report_with_the_catalog_or_neither(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(DUPLICATES, encoding="utf-8")
+    report = tmp_path / "report.json"
+    with monkeypatch.context() as patched:
+        refuse_temp_files_named(".report.json.", patched)
+        assert main(["dedupe", str(path), "--apply", "--report", str(report)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no space left on device" in err
+    assert path.read_text(encoding="utf-8") == DUPLICATES  # the merge was not applied either
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.yaml"]  # no temp file left
+    assert main(["dedupe", str(path), "--apply", "--report", str(report)]) == 0
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert written["files"] == [str(path)]
+    assert [(m["resource"], m["record"]) for m in written["merges"]] == [("a", "b"), ("c", "d")]
+    assert [r.id for r in load_catalog(path).resources] == ["a", "c"]
+
+
+@pytest.mark.parametrize("apply", [False, True])
+def test_dedupe_refuses_a_report_over_a_catalog_file(
+    apply: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(DUPLICATES, encoding="utf-8")
+    args = ["dedupe", str(path), "--report", str(tmp_path / "." / "catalog.yaml")]
+    assert main(args + (["--apply"] if apply else [])) == 2
+    assert capsys.readouterr().err == (
+        f"mlops-refs: error: refusing to write the report over the catalog file {path}; name another file\n"
+    )
+    assert path.read_text(encoding="utf-8") == DUPLICATES

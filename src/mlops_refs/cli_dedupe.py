@@ -14,17 +14,22 @@ if TYPE_CHECKING:  # the report's type only: running dedupe imports the merge th
 
 def run(args: argparse.Namespace) -> int:
     """Run ``dedupe``; returns the exit status."""
-    from .mergefiles import dedupe_files, write_json
+    from .files import writes_in_place
+    from .mergefiles import dedupe_files, report_text, write_json
 
-    result = dedupe_files(args.catalog or args.path, apply=args.apply)
+    report = None if args.report is None else Path(args.report)
+    result = dedupe_files(  # a report file is written with the catalog's files, or neither is
+        args.catalog or args.path,
+        apply=args.apply,
+        report=None if report is None else (report, lambda merged: report_text(merged.to_json())),
+    )
     for line in report_lines(result.report):
         print(line)
     done = "merged and rewritten" if args.apply and result.removed else "found"
     print(f"{result.report.summary()} ({done})")
-    if args.report is not None:
-        write_json(
-            Path(args.report), json.dumps(result.report.to_json(), indent=2, ensure_ascii=False) + "\n"
-        )
+    if report is not None:
+        if writes_in_place(report):  # standard output, a pipe or a device: once the files are in place
+            write_json(report, report_text(result.report.to_json()))
         print(f"wrote {args.report}", file=sys.stderr)
     return 0
 

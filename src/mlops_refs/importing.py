@@ -11,7 +11,6 @@ a file of their own. Convert goes from reader to writer in memory. Both print th
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import replace
@@ -176,7 +175,10 @@ def check_folder(files: dict[str, str], into: str) -> None:
 
 
 def print_report(reports: list[Report], json_path: str | None, more: dict[str, Any] | None = None) -> None:
-    """Report lines on standard error; the whole report (and ``more``) as JSON to ``json_path`` when given."""
+    """Report lines on standard error; the whole report (and ``more``) as JSON to ``json_path`` when given.
+
+    Commands that write a catalog stage a report file with it, and pass ``json_path`` only when the report
+    is written in place."""
     for report in reports:
         for loss in report.lines:
             print(loss, file=sys.stderr)
@@ -188,8 +190,21 @@ def print_report(reports: list[Report], json_path: str | None, more: dict[str, A
     if json_path:
         from .mergefiles import write_json
 
-        data = {"files": [r.to_json() for r in reports], **(more or {})}
-        write_json(Path(json_path), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        write_json(Path(json_path), _report_json(reports, more))
+
+
+def _report_json(reports: list[Report], more: dict[str, Any] | None = None) -> str:
+    """The whole report of a command reading files (and ``more``) as the JSON text of its report file."""
+    from .mergefiles import report_text
+
+    return report_text({"files": [r.to_json() for r in reports], **(more or {})})
+
+
+def _in_place(json_path: str | None) -> str | None:
+    """``json_path`` when the report is written in place (standard output, a pipe, a device), else None."""
+    from .files import writes_in_place
+
+    return json_path if json_path is not None and writes_in_place(json_path) else None
 
 
 def _status(reports: list[Report]) -> int:
@@ -248,10 +263,14 @@ def import_files(
             print(f"would write {target / name}")
         print(f"would write {len(catalog)} resource(s) into {into} (dry run: nothing written)")
         return _status(reports)
-    with staged_files() as staged:
+    with staged_files() as staged:  # the report file too: written with the catalog, or neither is
         for name, text in files.items():
             staged.open(target / name).write(text)
-    print_report(reports, report_json)
+        if report_json is not None and not _in_place(report_json):
+            if Path(report_json).resolve() in {(target / name).resolve() for name in files}:
+                raise MlopsRefsError(f"refusing to write the report over the catalog file {report_json}")
+            staged.open(Path(report_json)).write(_report_json(reports))
+    print_report(reports, _in_place(report_json))
     print(f"wrote {len(catalog)} resource(s) into {into}", file=sys.stderr)
     return _status(reports)
 
@@ -268,8 +287,11 @@ def _merge_files(
     incoming = [(conform(catalog, checks, unique=False), r.format) for _p, catalog, r in parts]
     if checks.lines:
         reports.append(checks)
-    merged = merge_into_folder(target, incoming, dry_run=dry_run, folder_tags=tags)
-    print_report(reports, report_json, {"merge": merged.to_json()})
+    report = None
+    if report_json is not None:  # written with the catalog's files, or neither is
+        report = (Path(report_json), lambda done: _report_json(reports, {"merge": done.to_json()}))
+    merged = merge_into_folder(target, incoming, dry_run=dry_run, folder_tags=tags, report=report)
+    print_report(reports, _in_place(report_json), {"merge": merged.to_json()})
     for line in report_lines(merged):
         print(line)
     verb = "would write" if dry_run else "wrote"

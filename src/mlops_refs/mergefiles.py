@@ -1,13 +1,16 @@
 """A merge applied to catalog files: touched resources rewritten in place, new ones in a file of their own.
 
 Every file is staged beside its target and renamed into place with the others, or none is; each text is
-checked against the schema before anything is renamed. Files the merge did not touch are not written.
+checked against the schema before anything is renamed. Files the merge did not touch are not written. A
+command's JSON report is staged and renamed with them, so that a report that cannot be written leaves the
+catalog as it was; one to standard output, a pipe or a device is written once the files are in place.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .bundled import YAML_SUFFIXES, catalog_files
@@ -20,6 +23,13 @@ from .validation import schema_problems
 from .yamlio import read_yaml
 
 NEW_FILE_COMMENT = "Resources and collections added by 'mlops-refs import' from: {sources}."
+# Where a command's JSON report goes, and how its text is made from the merge's report.
+ReportTo = tuple[Path, Callable[[MergeReport], str]]
+
+
+def report_text(data: object) -> str:
+    """A JSON report as a file holds it: indented, non-ASCII text as it is, a final line feed."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def merge_into_folder(
@@ -27,12 +37,13 @@ def merge_into_folder(
     incoming: list[tuple[Catalog, str]],
     dry_run: bool = False,
     folder_tags: bool = False,
+    report: ReportTo | None = None,
 ) -> MergeReport:
     """Merge each (catalog, format) into a catalog folder (created if absent); the report says what was done.
 
     Touched resources are rewritten in their files; new collections and resources go to a new file
     (``resources/imported-001.yaml``, or beside the other files; the next free number). ``dry_run``
-    writes nothing.
+    writes nothing but the ``report`` (written with the files when it is not written in place).
     """
     root = Path(folder)
     if root.exists() and not root.is_dir():
@@ -51,8 +62,7 @@ def merge_into_folder(
     result.report.files = [str(p) for p in writes]
     if writes:
         check_catalog_after(files, writes)
-    if not dry_run:
-        write_texts(writes)
+    write_texts({} if dry_run else writes, also=_staged_report(report, result.report, [*files, *writes]))
     return result.report
 
 
@@ -75,15 +85,36 @@ def check_catalog_after(files: list[Path], writes: dict[Path, str]) -> None:
         ) from None
 
 
-def dedupe_files(path: str | os.PathLike[str] | None, apply: bool = False) -> MergeResult:
-    """The duplicates inside a catalog (file or folder); with ``apply`` merged and the files rewritten."""
+def dedupe_files(
+    path: str | os.PathLike[str] | None, apply: bool = False, report: ReportTo | None = None
+) -> MergeResult:
+    """The duplicates inside a catalog (file or folder); with ``apply`` merged and the files rewritten, with
+    the ``report`` (when it is not written in place)."""
     catalog = load_catalog(path, unique_identifiers=False)
     result = find_duplicates(catalog)
+    files = catalog_files(path)
+    writes: dict[Path, str] = {}
     if apply and (result.touched or result.removed):
-        writes = _changed_texts(catalog_files(path), result)
+        writes = _changed_texts(files, result)
         result.report.files = [str(p) for p in writes]
-        write_texts(writes)
+    write_texts(writes, also=_staged_report(report, result.report, files))
     return result
+
+
+def _staged_report(report: ReportTo | None, merged: MergeReport, catalog: list[Path]) -> dict[Path, str]:
+    """The report file to stage with the catalog's files ({} for none, or one written in place); never one
+    of the catalog's own files."""
+    from .files import writes_in_place
+
+    if report is None or writes_in_place(report[0]):
+        return {}
+    target = report[0]
+    for file in catalog:
+        if target.resolve() == file.resolve():
+            raise MlopsRefsError(
+                f"refusing to write the report over the catalog file {file}; name another file"
+            )
+    return {target: report[1](merged)}
 
 
 def yaml_files(root: Path) -> list[Path]:
@@ -122,10 +153,13 @@ def _changed_texts(files: Iterable[Path], result: MergeResult) -> dict[Path, str
     return writes
 
 
-def write_texts(writes: dict[Path, str], check: bool = True) -> None:
-    """Check every text against the schema and every target, then replace all files together."""
+def write_texts(writes: dict[Path, str], check: bool = True, also: dict[Path, str] | None = None) -> None:
+    """Check every text against the schema and every target, then replace all files together, with the
+    files of ``also`` (reports: not catalog files, not checked against the schema)."""
     from .files import cannot_write, check_target, staged_files
 
+    for path in also or ():
+        check_target(path)
     for path, text in writes.items():
         check_target(path)
         if not check:
@@ -136,12 +170,13 @@ def write_texts(writes: dict[Path, str], check: bool = True) -> None:
             raise MlopsRefsError(
                 f"the merge would write an invalid catalog file, so nothing was written: {problems[0]}"
             )
+    everything = {**writes, **(also or {})}
     try:
         with staged_files() as staged:
-            for path, text in writes.items():
+            for path, text in everything.items():
                 staged.open(path).write(text)
     except OSError as exc:
-        raise MlopsRefsError(cannot_write(", ".join(map(str, writes)), exc)) from None
+        raise MlopsRefsError(cannot_write(", ".join(map(str, everything)), exc)) from None
 
 
 def write_json(path: Path, text: str) -> None:
