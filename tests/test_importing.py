@@ -104,6 +104,27 @@ def test_exit_1_with_report_lines_and_json_when_a_record_is_skipped(tmp_path: Pa
     assert '    title: "Two"\n' in (tmp_path / "out.yaml").read_text(encoding="utf-8")
 
 
+def test_convert_writes_its_report_with_the_output_or_neither(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from test_merge_files import refuse_temp_files_named
+
+    source, out, report = tmp_path / "a.bib", tmp_path / "out.yaml", tmp_path / "report.json"
+    source.write_text(BROKEN, encoding="utf-8")
+    out.write_text("old", encoding="utf-8")
+    with monkeypatch.context() as patched:
+        refuse_temp_files_named(".report.json.", patched)  # the disk fills up at the report
+        assert main(["convert", str(source), str(out), "--report", str(report)]) == 2
+    assert "no space left on device" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bib", "out.yaml"]
+    assert main(["convert", str(source), str(out), "--report", str(out)]) == 2
+    assert capsys.readouterr().err.endswith(
+        f"mlops-refs: error: refusing to write the report over the output file {out}; name another\n"
+    )
+    assert out.read_text(encoding="utf-8") == "old"
+
+
 def test_exit_2_for_an_unreadable_file_and_nothing_written(tmp_path: Path, capsys) -> None:
     source = tmp_path / "a.bib"
     source.write_bytes(b"just some words")

@@ -314,7 +314,8 @@ def convert(
     import io
 
     from .api import read
-    from .exporters import default_registry, dump, write
+    from .exporters import default_registry, dump, staged_files, write
+    from .files import writes_in_place
 
     if to is None:
         if target == "-":
@@ -325,12 +326,21 @@ def convert(
     cls = default_registry.get_class(to)
     exporter = cls(**parse_options(cls, options or []))
     catalog, report = read(sys.stdin.buffer if source == "-" else source, fmt)
+    # A report file is renamed into place with the output file, or neither is (when both are files).
+    together = report_json is not None and not writes_in_place(report_json) and not writes_in_place(target)
     if target == "-":
         out: IO[str] = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
         write(exporter, catalog, out)
         out.flush()
         out.detach()
-    else:
+    elif not together:
         dump(exporter, catalog, target)
-    print_report([report], report_json)
+    else:
+        assert report_json is not None
+        if Path(report_json).resolve() == Path(target).resolve():
+            raise MlopsRefsError(f"refusing to write the report over the output file {target}; name another")
+        with staged_files() as staged:
+            write(exporter, catalog, staged.open(Path(target)))
+            staged.open(Path(report_json)).write(_report_json([report]))
+    print_report([report], None if together else report_json)
     return report.exit_status
