@@ -81,3 +81,23 @@ def test_exports_and_readers_make_no_cycles(collector_off: None, bundled_catalog
             name: n for name, n in garbage.items() if name in ("Resource", "Person", "Catalog", "Collection")
         }
         assert ours == {}, fmt
+
+
+def test_the_model_is_built_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlops_refs import catalog
+
+    seen: list[bool] = []
+    real = catalog.resource_from_mapping
+
+    def building(data: dict[str, object], people: object = None) -> object:
+        seen.append(gc.isenabled())
+        return real(data, people)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalog, "resource_from_mapping", building)
+    docs, problems = catalog.parse_catalog(Path(__file__).parent / "fixtures" / "good")
+    assert gc.isenabled()
+    catalog.catalog_from_documents(docs, problems)  # as the readers and the merge build it
+    catalog.build_checked(catalog.check_documents(docs, problems))  # as an export builds it
+    assert seen
+    assert not any(seen)
+    assert gc.isenabled()

@@ -312,13 +312,12 @@ def _date(value: str | int | None) -> PartialDate | None:
     return None if value is None else PartialDate.parse(value)
 
 
-@gc_paused()
 def build_checked(checked: Checked) -> Catalog:
     """The Catalog model of what ``check_documents`` found without a problem."""
-    with gc_paused():
-        return _build(*checked)
+    return _build(*checked)
 
 
+@gc_paused()
 def _build(info: list[_Entry], collections: list[_Entry], resources: list[_Entry]) -> Catalog:
     catalog_info = _info(info[0].data) if info else CatalogInfo()
     built_collections = [

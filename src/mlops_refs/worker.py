@@ -135,7 +135,7 @@ class Worker:
             self.ahead[index] = None if fd is None else _build(self.plan.jobs[index].exporter, catalog, fd)
 
     def _start(self, first: int) -> None:
-        """Load the catalog here, then fork the worker if at least two exports are left to share."""
+        """Read and validate the catalog here, then fork the worker if two units or more are left."""
         self.started = True
         units = _units(self.plan, [i for i in range(first, len(self.plan.jobs)) if self._eligible(i)])
         units = units[:_MAX_UNITS]
