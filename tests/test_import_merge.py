@@ -469,14 +469,17 @@ def test_an_import_writes_its_report_with_the_catalog_or_neither(
     assert files_of(folder) != before
 
 
+@pytest.mark.parametrize("into", ["existing", "new"])
 def test_an_import_refuses_a_report_over_a_catalog_file(
-    library: Path, capsys: pytest.CaptureFixture[str]
+    into: str, library: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    folder = library if into == "existing" else library.parent / "fresh"
     before = files_of(library)
     bib = library.parent / "new.bib"
-    assert main(["import", str(bib), "--into", str(library), "--report", str(library / "catalog.yaml")]) == 2
+    assert main(["import", str(bib), "--into", str(folder), "--report", str(folder / "catalog.yaml")]) == 2
     assert capsys.readouterr().err == (
-        f"mlops-refs: error: refusing to write the report over the catalog file {library / 'catalog.yaml'}; "
+        f"mlops-refs: error: refusing to write the report over the catalog file {folder / 'catalog.yaml'}; "
         "name another file\n"
     )
     assert files_of(library) == before
+    assert into == "existing" or not folder.exists()

@@ -120,7 +120,7 @@ def test_convert_writes_its_report_with_the_output_or_neither(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bib", "out.yaml"]
     assert main(["convert", str(source), str(out), "--report", str(out)]) == 2
     assert capsys.readouterr().err.endswith(
-        f"mlops-refs: error: refusing to write the report over the output file {out}; name another\n"
+        f"mlops-refs: error: refusing to write the report over the output file {out}; name another file\n"
     )
     assert out.read_text(encoding="utf-8") == "old"
 

@@ -225,7 +225,7 @@ def import_files(
     an error before anything is written. ``dry_run`` prints what would change and writes nothing.
     """
     from .exporters import staged_files
-    from .mergefiles import yaml_files
+    from .mergefiles import refuse_report_over, yaml_files
     from .readers.catalog_yaml import folder_files
 
     target = Path(into)
@@ -263,13 +263,14 @@ def import_files(
             print(f"would write {target / name}")
         print(f"would write {len(catalog)} resource(s) into {into} (dry run: nothing written)")
         return _status(reports)
+    report_file = None if report_json is None or _in_place(report_json) else Path(report_json)
+    if report_file is not None:
+        refuse_report_over(report_file, [target / name for name in files])
     with staged_files() as staged:  # the report file too: written with the catalog, or neither is
         for name, text in files.items():
             staged.open(target / name).write(text)
-        if report_json is not None and not _in_place(report_json):
-            if Path(report_json).resolve() in {(target / name).resolve() for name in files}:
-                raise MlopsRefsError(f"refusing to write the report over the catalog file {report_json}")
-            staged.open(Path(report_json)).write(_report_json(reports))
+        if report_file is not None:
+            staged.open(report_file).write(_report_json(reports))
     print_report(reports, _in_place(report_json))
     print(f"wrote {len(catalog)} resource(s) into {into}", file=sys.stderr)
     return _status(reports)
@@ -316,6 +317,7 @@ def convert(
     from .api import read
     from .exporters import default_registry, dump, staged_files, write
     from .files import writes_in_place
+    from .mergefiles import refuse_report_over
 
     if to is None:
         if target == "-":
@@ -337,8 +339,7 @@ def convert(
         dump(exporter, catalog, target)
     else:
         assert report_json is not None
-        if Path(report_json).resolve() == Path(target).resolve():
-            raise MlopsRefsError(f"refusing to write the report over the output file {target}; name another")
+        refuse_report_over(Path(report_json), [Path(target)], "output file")
         with staged_files() as staged:
             write(exporter, catalog, staged.open(Path(target)))
             staged.open(Path(report_json)).write(_report_json([report]))

@@ -108,13 +108,15 @@ def _staged_report(report: ReportTo | None, merged: MergeReport, catalog: list[P
 
     if report is None or writes_in_place(report[0]):
         return {}
-    target = report[0]
-    for file in catalog:
-        if target.resolve() == file.resolve():
-            raise MlopsRefsError(
-                f"refusing to write the report over the catalog file {file}; name another file"
-            )
-    return {target: report[1](merged)}
+    refuse_report_over(report[0], catalog)
+    return {report[0]: report[1](merged)}
+
+
+def refuse_report_over(report: Path, files: Iterable[Path], what: str = "catalog file") -> None:
+    """Raise MlopsRefsError when ``report`` names one of ``files``, which a report must never replace."""
+    for file in files:
+        if report.resolve() == file.resolve():
+            raise MlopsRefsError(f"refusing to write the report over the {what} {file}; name another file")
 
 
 def yaml_files(root: Path) -> list[Path]:
