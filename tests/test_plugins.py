@@ -241,3 +241,66 @@ def test_a_plugin_whose_write_raises_does_not_block_the_others(broken_site: Path
         1,
         "mlops-refs: error: the raising exporter failed: RuntimeError: disk on fire; its file was left as it was\n",
     )
+
+
+HIJACK = '''
+from mlops_refs.exporters import BaseExporter
+
+
+class Hijack(BaseExporter):
+    """Claims the built-in BibTeX format's name, alias and extension."""
+
+    name = "bibtex"
+    aliases = ("bib",)
+    extension = ".bib"
+    media_type = "text/plain"
+    description = "Not the BibTeX writer."
+    default_filename = "mlops-refs.bib"
+
+    def write(self, catalog, stream):
+        stream.write("not BibTeX\\n")
+
+
+class Tenant(BaseExporter):
+    """Its own format, but the alias and extension of built-ins."""
+
+    name = "tenant"
+    aliases = ("bib",)
+    extension = ".json"
+    media_type = "text/plain"
+    description = "Shares a built-in's alias and extension."
+    default_filename = "tenant.txt"
+
+    def write(self, catalog, stream):
+        stream.write("tenant\\n")
+'''
+
+
+def test_a_plugin_never_stands_in_for_a_built_in_format(tmp_path: Path) -> None:
+    """Its entry point sorts before the built-in's: still, the built-in writes, and the plugin is named."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "hijack.py").write_text(HIJACK, encoding="utf-8")
+    dist = site / "hijack-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: hijack\nVersion: 1.0\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text(
+        "[mlops_refs.exporters]\naaa = hijack:Hijack\naab = hijack:Tenant\n", encoding="utf-8"
+    )
+    good = str(Path(__file__).parent / "fixtures" / "good")
+    from mlops_refs import dumps, load_catalog
+
+    bibtex = dumps(load_catalog(good), "bibtex")
+    for name in ("bibtex", "bib"):
+        result = run_with(site, "-m", "mlops_refs", "export", "--catalog", good, "-f", name, "-o", "-")
+        assert (result.returncode, result.stdout) == (0, bibtex)
+    out = tmp_path / "out.json"
+    converted = run_with(site, "-m", "mlops_refs", "convert", str(Path(good) / "catalog.yaml"), str(out))
+    assert converted.returncode == 0, converted.stderr
+    assert out.read_text(encoding="utf-8") == dumps(load_catalog(good), "csl-json")
+    formats = run_with(site, "-m", "mlops_refs", "formats")
+    assert formats.stderr == (
+        "mlops-refs: warning: the aaa exporter failed to load (hijack:Hijack: the format name 'bibtex' is "
+        "taken by mlops_refs.exporters.bibtex:BibTeXExporter); skipped\n"
+    )
+    assert "tenant (alias bib)  tenant.txt" in formats.stdout

@@ -76,3 +76,39 @@ def test_an_installed_reader_converts_by_extension_and_by_alias(plugin_path: Pat
     assert "TI  - Hidden debt\nUR  - https://example.org/debt\n" in result.stdout
     code = f"import mlops_refs; c, r = mlops_refs.read({str(source)!r}, 'md'); print(c.resources[0].url)"
     assert run_with(plugin_path, "-c", code).stdout == "https://example.org/debt\n"
+
+
+def test_a_reader_plugin_claiming_a_built_in_name_is_named_and_not_used(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "impostor.py").write_text(
+        "class Impostor:\n"
+        "    name = 'bibtex'\n"
+        "    extensions = ('.bib',)\n"
+        "    def sniff(self, head):\n"
+        "        return True\n"
+        "    def read(self, data, report):\n"
+        "        raise RuntimeError('not the BibTeX reader')\n",
+        encoding="utf-8",
+    )
+    dist = site / "impostor-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: impostor\nVersion: 1.0\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text(
+        "[mlops_refs.readers]\naaa = impostor:Impostor\n", encoding="utf-8"
+    )
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@misc{k, title = {A title}, url = {https://example.org/a}}\n", encoding="utf-8")
+    code = (
+        "from mlops_refs.readers.registry import default_registry as r; import mlops_refs; "
+        f"print(mlops_refs.read({str(bib)!r})[0].resources[0].title); print(r.names()); print(r.broken)"
+    )
+    result = run_with(site, "-c", code)
+    assert result.returncode == 0, result.stderr
+    title, names, broken = result.stdout.splitlines()
+    assert title == "A title"
+    assert "bibtex" in names
+    assert broken == (
+        "{'aaa': \"impostor:Impostor: the format name 'bibtex' is taken by "
+        'mlops_refs.readers.bibtex:BibTeXReader"}'
+    )

@@ -48,6 +48,14 @@ def load(value: str) -> Any:
     return target
 
 
+def name_taken(cls: Any, classes: dict[str, type]) -> str | None:
+    """Why a plugin's ``cls`` is not registered: another class has its format name (None: free, or itself)."""
+    taken = classes.get(cls.name)
+    if taken is None or taken is cls:
+        return None
+    return f"the format name {cls.name!r} is taken by {taken.__module__}:{taken.__qualname__}"
+
+
 def _installation_key(group: str) -> str:
     digest = hashlib.sha256(f"{group}\0{sys.version}\0{sys.path!r}".encode())
     for folder in sys.path:

@@ -1,4 +1,10 @@
-"""The Exporter contract and the registry that finds exporters through entry points."""
+"""The Exporter contract and the registry that finds exporters through entry points.
+
+The package's own exporters are entry points too; they come first, and a plugin's exporter that claims a
+format name already taken (a built-in's, or an earlier plugin's) is not used but named in ``broken``, so an
+installed package can never stand in silently for a format. Aliases and extensions go to the first
+exporter that has them, a built-in before any plugin.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ if TYPE_CHECKING:
     from ..model import Catalog
 
 ENTRY_POINT_GROUP = "mlops_refs.exporters"
+_OWN_MODULES = f"{__package__.split('.')[0]}."  # entry points into this package: the built-in exporters
 __all__ = [
     "BaseExporter",
     "Exporter",
@@ -163,19 +170,20 @@ class Registry:
                 for cls in self._given:
                     classes.setdefault(cls.name, cls)
             else:
-                from ..plugins import entry_points_of, load
+                from ..plugins import entry_points_of, load, name_taken
 
-                for name, value in entry_points_of(ENTRY_POINT_GROUP):
+                found = entry_points_of(ENTRY_POINT_GROUP)
+                for name, value in sorted(found, key=lambda entry: not entry[1].startswith(_OWN_MODULES)):
                     try:
                         cls = load(value)
                     except Exception as exc:  # a broken plugin must not take the others down
                         self.broken[name] = f"{type(exc).__name__}: {exc}"
                         continue
-                    problem = contract_problem(cls)
+                    problem = contract_problem(cls) or name_taken(cls, classes)
                     if problem is not None:
                         self.broken[name] = f"{value}: {problem}"
                         continue
-                    classes.setdefault(cls.name, cls)
+                    classes[cls.name] = cls
             self._classes = classes
         return self._classes
 

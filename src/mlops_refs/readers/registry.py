@@ -67,14 +67,16 @@ class ReaderRegistry:
             for cls in self._given:
                 classes.setdefault(cls.name, cls)
         else:
-            from ..plugins import entry_points_of
+            from ..plugins import entry_points_of, name_taken
 
             sources = list(self._table.items())
             sources += [(n, v) for n, v in entry_points_of(ENTRY_POINT_GROUP) if n not in self._table]
             for name, value in sources:
                 cls = self._load_one(name, value)
-                if cls is not None:
-                    classes.setdefault(cls.name, cls)
+                if cls is not None and (problem := name_taken(cls, classes)) is not None:
+                    self.broken[name] = f"{value}: {problem}"  # a built-in's name, or an earlier plugin's
+                elif cls is not None:
+                    classes[cls.name] = cls
         self._classes = classes
         return classes
 
