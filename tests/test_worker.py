@@ -390,10 +390,12 @@ def test_each_process_stores_what_it_built_and_a_warm_run_serves_it_all(
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(pipeline, "WORKER", True)
     stored_here: list[str] = []
+    ranges: list[int | None] = []
     real_store = cache.OutputCache.store
 
     def store(this: cache.OutputCache, key: str, fd: int, start: int = 0, end: int | None = None) -> None:
         stored_here.append(key)  # only this process' calls: the worker's happen in its own copy
+        ranges.append(end)
         real_store(this, key, fd, start, end)
 
     monkeypatch.setattr(cache.OutputCache, "store", store)
@@ -404,6 +406,7 @@ def test_each_process_stores_what_it_built_and_a_warm_run_serves_it_all(
     by_name = {job.name: job.key for job in plan.jobs}
     assert spy.copied
     assert sorted(stored_here) == sorted(by_name[n] for n in by_name if n not in spy.copied)
+    assert None not in ranges  # each kept from where it was built, as built: none from its staged file
     assert cache_entries(tmp_path / "cache") == sorted(f"{key}.out" for key in by_name.values())
     warm = pipeline.export(pipeline.plan_all(tmp_path / "warm", GOOD))
     assert warm.from_cache == warm.written

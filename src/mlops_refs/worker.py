@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .pipeline import Job, LazyCatalog, Plan
 
 _CHUNK = 1 << 20
+_Built = tuple[int, int, bool]  # an output built ahead: its start and end in a temp file, kept in the cache
 _OWN_MODULES = f"{__package__}."  # plugins' exporters are built in this process, as always
 _MAX_UNITS = 256  # one byte names a unit in the pipe; exports past that many units are built here
 # What each built-in export costs, relatively (milliseconds of CPU at 10,000 generated resources, each format
@@ -62,13 +63,14 @@ class Worker:
         self.units: list[list[int]] = []  # plan indexes shared out, grouped, by first index
         self.unit_of: dict[int, int] = {}  # plan index -> its unit
         self.here: dict[int, bool] = {}  # unit -> taken by this process (True) or by the worker, once taken
-        self.ahead: dict[int, tuple[int, int] | None] = {}  # plan index -> where in ``mine`` (None: failed)
+        self.ahead: dict[int, _Built | None] = {}  # plan index -> where in ``mine``, cached (None: failed)
         self.mine: IO[bytes] | None = None  # the outputs this process built ahead of their turn
+        self.storing = False  # each process keeps what it builds in the cache (an export, catalog unchanged)
         self.pid: int | None = None
         self.claims: int | None = None  # read end of the pipe of claims
         self.status: int | None = None  # read end of the worker's reports
         self.out: IO[bytes] | None = None
-        self.done: dict[int, tuple[int, int, bool]] | None = None  # index -> (start, end, cached) in ``out``
+        self.done: dict[int, _Built] | None = None  # plan index -> where in ``out``, cached
         self.sharing: bool | None = None  # parallel.ENABLED before the worker started, while it runs
 
     def __enter__(self) -> Worker:
@@ -106,11 +108,10 @@ class Worker:
         while unit not in self.here:
             self._take()
         if self.here[unit]:
-            span, source = self.ahead.get(index), self.mine
+            built, source = self.ahead.get(index), self.mine
         else:
-            done = self._collect().get(index)
-            span, source = (None if done is None else done[:2]), self.out
-        return span is not None and source is not None and _copy(source.fileno(), *span, stream)
+            built, source = self._collect().get(index), self.out
+        return built is not None and source is not None and _copy(source.fileno(), built[0], built[1], stream)
 
     def _take(self) -> None:
         """Take the next unit from the pipe and build it now; when the pipe is empty, every unit not taken
@@ -125,14 +126,15 @@ class Worker:
         self._build_ahead(taken[0])
 
     def _build_ahead(self, unit: int) -> None:
-        """Build a unit's exports now, into ``mine``; one that fails (or has no temp file) waits its turn."""
+        """Build a unit's exports now, into ``mine`` (and the cache); one that fails, or finds no temp file,
+        waits its turn."""
         if self.mine is None:
             with contextlib.suppress(OSError):
                 self.mine = tempfile.TemporaryFile()  # noqa: SIM115 - no name: nothing is ever left behind
         catalog = self.catalog.get()
         for index in self.units[unit]:
             fd = None if self.mine is None else self.mine.fileno()
-            self.ahead[index] = None if fd is None else _build(self.plan.jobs[index].exporter, catalog, fd)
+            self.ahead[index] = None if fd is None else _built(self.plan, index, catalog, fd, self.storing)
 
     def _start(self, first: int) -> None:
         """Read and validate the catalog here, then fork the worker if two units or more are left."""
@@ -143,6 +145,7 @@ class Worker:
             return
         self.catalog.check()  # read and validated once, before the fork; each process builds the model
         storing = self.store and self.plan.cache is not None and self.catalog.unchanged()  # asked once
+        self.storing = storing
         opened: list[int] = []
         out: IO[bytes] | None = None
         try:
@@ -170,12 +173,14 @@ class Worker:
         self.unit_of = {index: n for n, unit in enumerate(units) for index in unit}
 
     def stored(self, job: Job) -> bool:
-        """True when the worker built ``job`` and kept its output in the cache itself."""
+        """True when ``job`` was built ahead, here or by the worker, and its output kept in the cache."""
         index = self._index(job)
-        done = self.done.get(index) if self.done is not None and index is not None else None
-        return done is not None and done[2]
+        if index is None:
+            return False
+        built = self.ahead.get(index) or (self.done or {}).get(index)
+        return built is not None and built[2]
 
-    def _collect(self) -> dict[int, tuple[int, int, bool]]:
+    def _collect(self) -> dict[int, _Built]:
         """Wait for the worker to finish; the exports it wrote, by plan index."""
         if self.done is not None:
             return self.done
@@ -283,14 +288,22 @@ def _serve(
         loaded = catalog.get()
         while os.getppid() == parent and (taken := os.read(claims, 1)):
             for index in units[taken[0]]:
-                job = plan.jobs[index]
-                span = _build(job.exporter, loaded, out.fileno())
-                cached = storing and span is not None and _store(plan, job.key, out.fileno(), *span)
-                where = "-" if span is None else f"{span[0]} {span[1]} {int(cached)}"
+                built = _built(plan, index, loaded, out.fileno(), storing)
+                where = "-" if built is None else f"{built[0]} {built[1]} {int(built[2])}"
                 os.write(status, f"{index} {where}\n".encode("ascii"))
         code = 0
     finally:
         os._exit(code)
+
+
+def _built(plan: Plan, index: int, catalog: object, fd: int, storing: bool) -> _Built | None:
+    """Append job ``index``'s export to the file ``fd`` and, when ``storing``, keep it in the cache: where
+    it is and whether it was kept; None when it failed."""
+    job = plan.jobs[index]
+    span = _build(job.exporter, catalog, fd)
+    if span is None:
+        return None
+    return span[0], span[1], storing and _store(plan, job.key, fd, *span)
 
 
 def _build(exporter: object, catalog: object, fd: int) -> tuple[int, int] | None:
