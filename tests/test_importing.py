@@ -204,6 +204,29 @@ def test_a_file_with_a_known_extension_imports_only_the_readers_it_needs() -> No
     ]
 
 
+@pytest.mark.parametrize("report", [False, True])
+def test_convert_imports_nothing_of_the_merge(report: bool, tmp_path: Path) -> None:
+    """A conversion reads and writes: the merge and the catalog editing stay unimported, report or not."""
+    source = tmp_path / "a.bib"
+    source.write_text(GOOD, encoding="utf-8")
+    args = [
+        str(source),
+        str(tmp_path / "out.json"),
+        *(["--report", str(tmp_path / "r.json")] if report else []),
+    ]
+    code = (
+        "import sys\n"
+        "from mlops_refs.cli import main\n"
+        f"status = main(['convert', *{args!r}])\n"
+        "print(status, ' '.join(sorted(m for m in sys.modules if m.startswith('mlops_refs.'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    status, *modules = result.stdout.split()
+    assert status == "0"
+    assert "mlops_refs.importing" in modules
+    assert not {"mlops_refs.merge", "mlops_refs.mergefiles", "mlops_refs.catalogedit"} & set(modules)
+
+
 def test_a_file_no_builtin_reader_of_its_extension_takes_goes_to_every_reader() -> None:
     registry = ReaderRegistry()
     assert registry.detect("x.bib", b"TY  - JOUR\nTI  - One\nER  - \n").name == "ris"

@@ -14,8 +14,8 @@ if TYPE_CHECKING:  # the report's type only: running dedupe imports the merge th
 
 def run(args: argparse.Namespace) -> int:
     """Run ``dedupe``; returns the exit status."""
-    from .files import writes_in_place
-    from .mergefiles import dedupe_files, report_text, write_json
+    from .files import report_text, writes_in_place
+    from .mergefiles import dedupe_files, write_json
 
     report = None if args.report is None else Path(args.report)
     result = dedupe_files(  # a report file is written with the catalog's files, or neither is

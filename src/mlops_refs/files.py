@@ -18,7 +18,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +65,18 @@ def open_in_place(target: str | os.PathLike[str]) -> Iterator[IO[str]]:
     finally:
         with contextlib.suppress(OSError):
             stream.close()
+
+
+def report_text(data: object) -> str:
+    """A JSON report as a file holds it: indented, non-ASCII text as it is, a final line feed."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def refuse_report_over(report: Path, files: Iterable[Path], what: str = "catalog file") -> None:
+    """Raise ExportError when ``report`` names one of ``files``, which a report must never replace."""
+    for file in files:
+        if report.resolve() == file.resolve():
+            raise ExportError(f"refusing to write the report over the {what} {file}; name another file")
 
 
 def check_target(target: Path) -> None:

@@ -195,7 +195,7 @@ def print_report(reports: list[Report], json_path: str | None, more: dict[str, A
 
 def _report_json(reports: list[Report], more: dict[str, Any] | None = None) -> str:
     """The whole report of a command reading files (and ``more``) as the JSON text of its report file."""
-    from .mergefiles import report_text
+    from .files import report_text
 
     return report_text({"files": [r.to_json() for r in reports], **(more or {})})
 
@@ -225,7 +225,8 @@ def import_files(
     an error before anything is written. ``dry_run`` prints what would change and writes nothing.
     """
     from .exporters import staged_files
-    from .mergefiles import refuse_report_over, yaml_files
+    from .files import refuse_report_over
+    from .mergefiles import yaml_files
     from .readers.catalog_yaml import folder_files
 
     target = Path(into)
@@ -316,8 +317,7 @@ def convert(
 
     from .api import read
     from .exporters import default_registry, dump, staged_files, write
-    from .files import writes_in_place
-    from .mergefiles import refuse_report_over
+    from .files import refuse_report_over, writes_in_place
 
     if to is None:
         if target == "-":

@@ -8,7 +8,6 @@ catalog as it was; one to standard output, a pipe or a device is written once th
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,11 +24,6 @@ from .yamlio import read_yaml
 NEW_FILE_COMMENT = "Resources and collections added by 'mlops-refs import' from: {sources}."
 # Where a command's JSON report goes, and how its text is made from the merge's report.
 ReportTo = tuple[Path, Callable[[MergeReport], str]]
-
-
-def report_text(data: object) -> str:
-    """A JSON report as a file holds it: indented, non-ASCII text as it is, a final line feed."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def merge_into_folder(
@@ -104,19 +98,12 @@ def dedupe_files(
 def _staged_report(report: ReportTo | None, merged: MergeReport, catalog: list[Path]) -> dict[Path, str]:
     """The report file to stage with the catalog's files ({} for none, or one written in place); never one
     of the catalog's own files."""
-    from .files import writes_in_place
+    from .files import refuse_report_over, writes_in_place
 
     if report is None or writes_in_place(report[0]):
         return {}
     refuse_report_over(report[0], catalog)
     return {report[0]: report[1](merged)}
-
-
-def refuse_report_over(report: Path, files: Iterable[Path], what: str = "catalog file") -> None:
-    """Raise MlopsRefsError when ``report`` names one of ``files``, which a report must never replace."""
-    for file in files:
-        if report.resolve() == file.resolve():
-            raise MlopsRefsError(f"refusing to write the report over the {what} {file}; name another file")
 
 
 def yaml_files(root: Path) -> list[Path]:
