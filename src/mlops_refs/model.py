@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -366,7 +367,7 @@ class Catalog:
         """The collection and every collection below it."""
         return tuple(c for c, _depth, entering in self.outline([collection]) if entering)
 
-    @property
+    @cached_property  # worked out once: a bookmark without dates of its own takes it
     def date(self) -> PartialDate | None:
         """The catalog's own date: ``info.updated``, else the latest resource date."""
         if self.info.updated is not None:
