@@ -18,6 +18,7 @@ __all__ = [
     "get_exporter",
     "load_catalog",
     "loads",
+    "not_carried",
     "read",
 ]
 
@@ -34,12 +35,13 @@ _LAZY = {
     "get_exporter": "api",
     "read": "api",
     "loads": "api",
+    "not_carried": "api",
 }
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from .api import dump, dumps, export, formats, get_exporter, loads, read
+    from .api import dump, dumps, export, formats, get_exporter, loads, not_carried, read
     from .catalog import load_catalog
     from .errors import CatalogError, MlopsRefsError, UnknownFormatError
     from .model import Catalog

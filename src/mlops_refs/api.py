@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .exporters import Exporter, Registry, default_registry
 from .exporters import dump as _dump
@@ -12,6 +12,9 @@ from .exporters import dumps as _dumps
 from .exporters import write as _write
 from .model import Catalog
 from .readers.base import Report, UnreadableFileError
+
+if TYPE_CHECKING:
+    from .carried import WriteReport
 
 
 def formats(registry: Registry = default_registry) -> list[str]:
@@ -41,6 +44,17 @@ def export(catalog: Catalog, format: str, target: str | os.PathLike[str] | IO[st
         _dump(exporter, catalog, target)
     else:
         _write(exporter, catalog, target)
+
+
+def not_carried(catalog: Catalog, format: str, file: str | None = None, **options: Any) -> WriteReport:
+    """What writing the catalog in one format loses of it, record by record, before it is written.
+
+    ``file`` names the output in the report's lines (by default the format's usual file name).
+    """
+    from .carried import not_carried as _not_carried
+
+    exporter = get_exporter(format, **options)
+    return _not_carried(catalog, exporter, file or exporter.default_filename)
 
 
 def read(

@@ -15,7 +15,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .errors import MlopsRefsError
 from .model import (
@@ -31,6 +31,9 @@ from .model import (
 )
 from .readers.base import Report
 from .readers.builder import CatalogBuilder
+
+if TYPE_CHECKING:
+    from .exporters import Exporter
 
 
 class ImportTargetError(MlopsRefsError):
@@ -304,6 +307,9 @@ def _merge_files(
     return max(_status(reports), 1 if merged.two_way else 0)
 
 
+STANDARD_OUTPUT = "standard output"  # how report lines name a file written to standard output
+
+
 def convert(
     source: str,
     target: str,
@@ -312,36 +318,54 @@ def convert(
     report_json: str | None,
     options: list[str] | None = None,
 ) -> int:
-    """Read one file and write it in another format (``-`` for standard output); the exit status."""
-    import io
+    """Read one file and write it in another format (``-`` for standard output); the exit status.
 
+    The report says what the reader did not keep of the input and what the output's format cannot carry."""
     from .api import read
-    from .exporters import default_registry, dump, staged_files, write
-    from .files import refuse_report_over, writes_in_place
+    from .carried import not_carried
+    from .cli_commands import parse_options
+    from .exporters import default_registry
+    from .memo import run_scope
 
     if to is None:
         if target == "-":
             raise MlopsRefsError("-t/--to is needed when the output is standard output")
         to = os.path.splitext(target)[1] or target
-    from .cli_commands import parse_options
-
     cls = default_registry.get_class(to)
     exporter = cls(**parse_options(cls, options or []))
     catalog, report = read(sys.stdin.buffer if source == "-" else source, fmt)
-    # A report file is renamed into place with the output file, or neither is (when both are files).
-    together = report_json is not None and not writes_in_place(report_json) and not writes_in_place(target)
+    with run_scope():  # what the report works out (a .bib entry's type), the export shares
+        written = not_carried(catalog, exporter, STANDARD_OUTPUT if target == "-" else target)
+        more = {"written": written.to_json()}
+        in_place = _write_converted(exporter, catalog, target, report_json, _report_json([report], more))
+    print_report([report], report_json if in_place else None, more)
+    for loss in written.lines:
+        print(loss, file=sys.stderr)
+    print(written.summary(), file=sys.stderr)
+    return report.exit_status
+
+
+def _write_converted(
+    exporter: Exporter, catalog: Catalog, target: str, report_json: str | None, report_text: str
+) -> bool:
+    """Write the converted file (and the report file with it, when both are files); whether the report is
+    still to be written, in place."""
+    import io
+
+    from .exporters import dump, staged_files, write
+    from .files import refuse_report_over, writes_in_place
+
     if target == "-":
         out: IO[str] = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
         write(exporter, catalog, out)
         out.flush()
         out.detach()
-    elif not together:
+        return True
+    if report_json is None or writes_in_place(report_json) or writes_in_place(target):
         dump(exporter, catalog, target)
-    else:
-        assert report_json is not None
-        refuse_report_over(Path(report_json), [Path(target)], "output file")
-        with staged_files() as staged:
-            write(exporter, catalog, staged.open(Path(target)))
-            staged.open(Path(report_json)).write(_report_json([report]))
-    print_report([report], None if together else report_json)
-    return report.exit_status
+        return True
+    refuse_report_over(Path(report_json), [Path(target)], "output file")
+    with staged_files() as staged:  # the report is renamed into place with the output file, or neither is
+        write(exporter, catalog, staged.open(Path(target)))
+        staged.open(Path(report_json)).write(report_text)
+    return False

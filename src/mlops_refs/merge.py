@@ -118,14 +118,9 @@ class MergeResult:
 @functools.cache
 def lost_fields(source: str) -> frozenset[str]:
     """The fields a format cannot carry (its reader's ``lost_fields``; none for the catalog)."""
-    from .errors import MlopsRefsError
-    from .readers.registry import default_registry
+    from .carried import declared_losses
 
-    try:
-        reader = default_registry.get_class(source)
-    except (MlopsRefsError, LookupError):
-        return frozenset()
-    return frozenset(getattr(reader, "lost_fields", frozenset()))
+    return declared_losses(source) or frozenset()
 
 
 def jsonable(value: Any) -> Any:

@@ -143,6 +143,10 @@ def _pages(pages: str) -> str:
     return pages.replace("–", "--").replace("-", "--").replace("----", "--")
 
 
+#: What JabRef groups carry of the tree: each folder's title and place, and each entry's folders.
+GROUPS_CARRY = frozenset({"collection_ids", "collection.title", "collection.parent_id"})
+
+
 def jabref_groups(catalog: Catalog) -> str:
     """The collection tree as JabRef's ``jabref-meta: grouping:`` comment (static groups, order kept)."""
     lines = ["0 AllEntriesGroup:;"]
@@ -199,6 +203,10 @@ class _BibBase(BaseExporter):
                 raise ExportError(f"{self.name}: resource {resource.id}: {error}") from None
         if titles:
             stream.write(jabref_groups(catalog))
+
+    def carries(self) -> frozenset[str]:
+        """What this writer carries that its reader's ``lost_fields`` declares lost: with groups, the tree."""
+        return GROUPS_CARRY if self.options.groups else frozenset()
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -282,6 +290,11 @@ class BibTeXExporter(_BibBase):
     def __init__(self, **options: object) -> None:
         super().__init__(**options)
         self.ascii_only = self.options.encoding == "ascii"
+
+    def written_type(self, r: Resource) -> str:
+        """The entry type ``entry`` gives a resource: @misc where a field plain.bst requires is missing."""
+        entry_type = format_type(r.type, "bibtex")
+        return self.entry(r)[0] if entry_type in BIBTEX_REQUIRED else entry_type
 
     def entry(self, r: Resource) -> tuple[str, list[tuple[str, str]]]:
         """The entry type and fields of one resource."""

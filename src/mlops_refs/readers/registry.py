@@ -117,6 +117,15 @@ class ReaderRegistry:
         """Reader classes in detection order (built-ins in table order, then plugins by name)."""
         return list(self._load().values())
 
+    def named(self, name: str) -> type | None:
+        """The reader whose format name is exactly ``name``, or None; a built-in's module alone is imported
+        (a plugin never takes a built-in's name)."""
+        if self._given is None and name in self._table:
+            cls = self._load_one(name, self._table[name])
+            if cls is not None and cls.name == name:
+                return cls
+        return self._load().get(name)
+
     def get_class(self, name: str) -> type:
         """The reader class for a format name, alias or file extension."""
         wanted = name.lower().strip().lstrip(".")
