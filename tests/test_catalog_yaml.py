@@ -127,3 +127,44 @@ def test_plain_scalar_tags_match_pyyaml_resolve_for_every_first_character() -> N
     texts += [chr(c) + rest for c in range(0x20, 0x250) for rest in ("", "es", "123", ".5", "ull", " x")]
     got = {t: catalog_yaml._implicit_tag(t) for t in texts}
     assert got == {t: str(resolver.resolve(node, t, (True, False))) for t in texts}
+
+
+def read_with(text: str, monkeypatch: pytest.MonkeyPatch, quick: bool) -> object:
+    """What the catalog YAML reader gives for ``text``: its catalog, or the text of its error."""
+    from mlops_refs import fastyaml
+    from mlops_refs.errors import MlopsRefsError
+    from mlops_refs.readers.base import Report
+
+    with monkeypatch.context() as patched:
+        if not quick:
+            patched.setattr(fastyaml, "yaml_rs", None)  # the careful reader reads everything
+        try:
+            return catalog_yaml.CatalogYamlReader().read(text.encode("utf-8"), Report("library.yaml"))
+        except MlopsRefsError as error:
+            return str(error)
+
+
+@pytest.mark.parametrize("catalog_name", ["bundled_catalog", "evil_catalog", "good_catalog"])
+def test_the_reader_reads_quickly_what_it_reads_carefully(
+    catalog_name: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_refs import fastyaml
+
+    from mlops_refs import yamlio
+
+    catalog = request.getfixturevalue(catalog_name)
+    text = dumps(CatalogYamlExporter(), catalog)
+    assert fastyaml.quick_read(text) is not None  # the file is one the quick read takes
+    carefully = read_with(text, monkeypatch, quick=False)
+    monkeypatch.setattr(yamlio, "read_yaml", None)  # the quick read alone: the careful reader is not asked
+    assert read_with(text, monkeypatch, quick=True) == carefully == catalog
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "bad").glob("*.yaml")))
+def test_the_reader_words_every_problem_alike_on_either_path(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (FIXTURES / "bad" / name).read_text(encoding="utf-8")
+    quickly, carefully = read_with(text, monkeypatch, quick=True), read_with(text, monkeypatch, quick=False)
+    assert isinstance(carefully, str)
+    assert quickly == carefully

@@ -336,9 +336,15 @@ class CatalogYamlReader:
         """The catalog in one YAML file; CatalogError lists every problem, as ``validate`` does."""
         from ..catalog import catalog_from_documents
         from ..errors import Problem
-        from ..yamlio import read_yaml
+        from ..fastyaml import quick_read
+        from ..yamlio import YamlDocument, read_yaml
 
-        doc, problems = read_yaml(report.file, decode(data, report))
+        text = decode(data, report)
+        quick = quick_read(text)  # the careful reader's data, quickly, or None: then the careful reader
+        if quick is not None:
+            doc, problems = YamlDocument(report.file, quick[0], text, texts_keep_rule=quick[1]), []
+        else:
+            doc, problems = read_yaml(report.file, text)
         if not problems and not isinstance(doc.data, dict):
             raise NotThisFormatError(
                 f"{report.file}: not a catalog file (no catalog:, collections: or resources:)"
