@@ -11,10 +11,10 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
-from conftest import reference_file
 
 import mlops_refs
-from mlops_refs.carried import TREE, declared_losses, not_carried, read_back_type
+from conftest import reference_file
+from mlops_refs.carried import TREE, declared_losses, read_back_type
 from mlops_refs.cli import main
 from mlops_refs.crosswalk import COLUMN_OF, format_type
 from mlops_refs.exporters import default_registry as writers
@@ -145,11 +145,15 @@ def small_catalog() -> Catalog:
 
 def test_ris_lines_name_the_folders_each_lost_field_and_each_changed_type() -> None:
     assert lines_of(small_catalog(), "ris") == [
-        "out: collections: ris cannot carry folders: 2 folders, and the place of 1 record in them, are lost "
-        "(netscape, opml, yaml, zotero-rdf keep them)",
+        (
+            "out: collections: ris cannot carry folders: 2 folders, and the place of 1 record in them, are lost "
+            "(netscape, opml, yaml, zotero-rdf keep them)"
+        ),
         "out: type: ris writes 'documentation' as 'ELEC', read back as 'webpage': 1 record (site)",
-        "out: language: ris keeps it in part (not written for a program: Zotero reads LA there as its "
-        "programming language): 1 record (dvc) loses it",
+        (
+            "out: language: ris keeps it in part (not written for a program: Zotero reads LA there as its "
+            "programming language): 1 record (dvc) loses it"
+        ),
         "out: note: ris keeps it in part (a line break in it reads back as a space): 1 record (site) loses it",
         "out: pmid: ris has no field for it: 1 record (paper) loses it",
     ]
@@ -157,10 +161,14 @@ def test_ris_lines_name_the_folders_each_lost_field_and_each_changed_type() -> N
 
 def test_csl_json_keeps_the_folders_flat_and_titled_by_their_ids() -> None:
     assert lines_of(small_catalog(), "csl-json") == [
-        "out: collection.parent_id: csl-json cannot carry the folder tree: 1 folder (tools) comes back at the "
-        "top",
-        "out: collection.title: csl-json cannot carry folder titles: 2 folders (papers, tools) come back titled "
-        "by their ids",
+        (
+            "out: collection.parent_id: csl-json cannot carry the folder tree: 1 folder (tools) comes back at the "
+            "top"
+        ),
+        (
+            "out: collection.title: csl-json cannot carry folder titles: 2 folders (papers, tools) come back titled "
+            "by their ids"
+        ),
         "out: collection.kind: csl-json has no field for it: 1 folder (papers) loses it",
         "out: collection.url: csl-json has no field for it: 1 folder (papers) loses it",
         "out: type: csl-json writes 'documentation' as 'webpage', read back as 'webpage': 1 record (site)",
@@ -178,8 +186,10 @@ def test_the_bib_writers_keep_the_tree_with_groups_and_say_the_option_without() 
 def test_a_lossless_format_says_nothing_and_a_page_says_what_it_is() -> None:
     assert lines_of(small_catalog(), "yaml") == []
     assert lines_of(small_catalog(), "markdown") == [
-        "out: markdown is written to be read by people: no program reads it back into a library, so keep "
-        "the catalog in a format that is (yaml keeps every field)"
+        (
+            "out: markdown is written to be read by people: no program reads it back into a library, so keep "
+            "the catalog in a format that is (yaml keeps every field)"
+        )
     ]
 
 
@@ -194,7 +204,12 @@ def test_convert_says_what_the_zotero_library_loses_in_ris(tmp_path: Path, capsy
     assert err[-1] == f"{out}: ris: {len(catalog.resources)} record(s) written, 4 report line(s)"
     written = json.loads(report.read_text(encoding="utf-8"))["written"]
     assert (written["file"], written["format"], len(written["lines"])) == (str(out), "ris", 4)
-    assert [line["field"] for line in written["lines"]] == ["collections", "abstract", "extra", "original_date"]
+    assert [line["field"] for line in written["lines"]] == [
+        "collections",
+        "abstract",
+        "extra",
+        "original_date",
+    ]
     assert written["lines"][0]["kind"] == "dropped"
 
 

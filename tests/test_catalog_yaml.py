@@ -148,9 +148,7 @@ def read_with(text: str, monkeypatch: pytest.MonkeyPatch, quick: bool) -> object
 def test_the_reader_reads_quickly_what_it_reads_carefully(
     catalog_name: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlops_refs import fastyaml
-
-    from mlops_refs import yamlio
+    from mlops_refs import fastyaml, yamlio
 
     catalog = request.getfixturevalue(catalog_name)
     text = dumps(CatalogYamlExporter(), catalog)
