@@ -415,3 +415,75 @@ def test_a_run_killed_between_renames_is_rolled_forward_by_the_next_one(tmp_path
     assert main(["export", "--catalog", GOOD, "-f", "ris", "-o", str(out / "extra.ris"), "--no-cache"]) == 0
     (out / "extra.ris").unlink()  # the next run into that folder finished the killed one's set first
     assert snapshot(out) == new
+
+
+@contextlib.contextmanager
+def disk_events(
+    monkeypatch: pytest.MonkeyPatch, failing_sync: bool = False
+) -> Iterator[list[tuple[str, str]]]:
+    """Record, in order, each fsync (of the file or folder an fd names) and each rename; or fail each fsync
+    of a file as a failing disk would."""
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        if failing_sync and not os.path.isdir(path):
+            raise OSError(5, "Input/output error")
+        events.append(("sync", path))
+        real_fsync(fd)
+
+    def replace(source, target) -> None:  # type: ignore[no-untyped-def]
+        events.append(("rename", f"{os.fspath(source)} -> {os.fspath(target)}"))
+        real_replace(source, target)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "fsync", fsync)
+        patched.setattr(os, "replace", replace)
+        yield events
+
+
+def test_a_catalog_is_on_the_disk_before_its_renames_and_its_renames_before_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not Path("/proc/self/fd").is_dir():
+        skip_or_fail("needs /proc/self/fd to name what an fd is")
+    into = tmp_path / "mine"
+    with disk_events(monkeypatch) as events:
+        assert main(["import", str(FIXTURES / "good" / "catalog.yaml"), "--into", str(into)]) == 0
+    renames = [(n, e) for n, (kind, e) in enumerate(events) if kind == "rename" and ".journal" not in e]
+    assert "catalog.yaml" in {Path(e.split(" -> ")[1]).name for _n, e in renames}
+    assert len(renames) >= 2
+    for n, event in renames:
+        staged = event.split(" -> ")[0]
+        assert ("sync", staged) in events[:n], f"{staged} was renamed before it was synced"
+    folders = {str(Path(e.split(" -> ")[1]).parent) for _n, e in renames}
+    last = max(n for n, _e in renames)
+    assert folders <= {path for kind, path in events[last:] if kind == "sync"}
+
+
+def test_exports_are_not_synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not Path("/proc/self/fd").is_dir():
+        skip_or_fail("needs /proc/self/fd to name what an fd is")
+    with disk_events(monkeypatch) as events:
+        assert main(["export", "--catalog", GOOD, "--out", str(tmp_path / "out"), "--no-cache"]) == 0
+    assert [e for e in events if e[0] == "sync"] == []
+
+
+def test_a_disk_that_fails_to_sync_a_catalog_file_is_one_line_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not Path("/proc/self/fd").is_dir():
+        skip_or_fail("needs /proc/self/fd to name what an fd is")
+    into = tmp_path / "mine"
+    assert main(["import", str(FIXTURES / "good" / "catalog.yaml"), "--into", str(into)]) == 0
+    before = {p.relative_to(into): p.read_bytes() for p in into.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    bib = tmp_path / "more.bib"
+    bib.write_text("@misc{fresh, title={A new one}, url={https://example.org/fresh}}\n", encoding="utf-8")
+    with disk_events(monkeypatch, failing_sync=True):
+        assert main(["import", str(bib), "--into", str(into)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "input/output error" in err[-1].lower()
+    assert "Traceback" not in "\n".join(err)
+    assert {p.relative_to(into): p.read_bytes() for p in into.rglob("*") if p.is_file()} == before

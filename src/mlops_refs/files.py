@@ -139,9 +139,15 @@ class _Staged:
 
 
 class StagedFiles:
-    """Text files written beside their targets, then renamed into place together, or not at all."""
+    """Text files written beside their targets, then renamed into place together, or not at all.
 
-    def __init__(self) -> None:
+    ``durable`` files (a catalog's, which nothing can make again) are also on the disk before their renames,
+    and the renames before the commit returns (``fsync``), so that a power cut leaves the old set or the new
+    one, never an empty file; exports, which ``mlops-refs export`` makes again, are not synced.
+    """
+
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
         self._staged: list[_Staged] = []
         self._recovered: set[Path] = set()
         self._made: list[Path] = []  # folders this run created, removed again if nothing is committed
@@ -183,6 +189,9 @@ class StagedFiles:
         """Check every target, then rename each staged file over its target; on a failure, put all back."""
         for staged in self._staged:
             try:
+                if self.durable:
+                    staged.stream.flush()
+                    os.fsync(staged.stream.fileno())
                 staged.stream.close()
                 os.chmod(staged.tmp, _replacement_mode(staged.target))
                 check_target(staged.target)
@@ -206,8 +215,15 @@ class StagedFiles:
             _remove(*journals)
             self.discard()
             raise ExportError(cannot_write(failed, exc)) from None
+        if self.durable:
+            self._sync_folders()
         _remove(*journals)
         self._forget()
+
+    def _sync_folders(self) -> None:
+        """Put the renames on the disk: each target's folder synced (where the system can sync a folder)."""
+        for folder in dict.fromkeys(staged.target.parent for staged in self._staged):
+            sync_folder(folder)
 
     def discard(self) -> None:
         """Close and delete every staged file; the targets stay as they were."""
@@ -241,9 +257,14 @@ class StagedFiles:
             fd, name = tempfile.mkstemp(prefix=f"{_JOURNAL_PREFIX}.{os.getpid()}.", suffix=".tmp", dir=folder)
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump({"moves": moves}, out)
+                if self.durable:
+                    out.flush()
+                    os.fsync(out.fileno())
             journal = Path(name).with_name(Path(name).name[: -len(".tmp")] + ".journal")
             os.replace(name, journal)
             journals.append(journal)
+            if self.durable:  # the journal is found after a power cut, before any rename it lists
+                sync_folder(folder)
         return journals
 
     def _roll_back(self) -> None:
@@ -272,10 +293,25 @@ def _remove(*paths: Path) -> None:
             path.unlink()
 
 
+def sync_folder(folder: Path) -> None:
+    """Put a folder's entries on the disk; nothing where the system cannot open or sync a folder."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # a file system that cannot sync a folder (EINVAL): its renames are as durable as it makes them
+    finally:
+        os.close(fd)
+
+
 @contextmanager
-def staged_files() -> Iterator[StagedFiles]:
-    """Stage files in the block; commit them all if it succeeds, discard them all if it raises."""
-    staged = StagedFiles()
+def staged_files(durable: bool = False) -> Iterator[StagedFiles]:
+    """Stage files in the block; commit them all if it succeeds, discard them all if it raises
+    (``durable``: synced to the disk, see ``StagedFiles``)."""
+    staged = StagedFiles(durable)
     try:
         yield staged
     except BaseException:

@@ -270,7 +270,7 @@ def import_files(
     report_file = None if report_json is None or _in_place(report_json) else Path(report_json)
     if report_file is not None:
         refuse_report_over(report_file, [target / name for name in files])
-    with staged_files() as staged:  # the report file too: written with the catalog, or neither is
+    with staged_files(durable=True) as staged:  # the report too: written with the catalog, or neither is
         for name, text in files.items():
             staged.open(target / name).write(text)
         if report_file is not None:

@@ -161,7 +161,7 @@ def write_texts(writes: dict[Path, str], check: bool = True, also: dict[Path, st
             )
     everything = {**writes, **(also or {})}
     try:
-        with staged_files() as staged:
+        with staged_files(durable=True) as staged:  # a catalog: nothing could make its files again
             for path, text in everything.items():
                 staged.open(path).write(text)
     except OSError as exc:
