@@ -217,3 +217,30 @@ def test_convert_to_a_format_that_keeps_everything_reports_no_line(tmp_path: Pat
     good = Path(__file__).parent / "fixtures" / "good" / "catalog.yaml"
     assert main(["convert", str(good), str(tmp_path / "copy.yaml")]) == 0
     assert capsys.readouterr().err.splitlines()[-1].endswith("record(s) written, 0 report line(s)")
+
+
+@pytest.mark.parametrize("catalog_name", ["bundled_catalog", "good_catalog"])
+@pytest.mark.parametrize("fmt", sorted(readers.names()))
+def test_each_format_keeps_the_catalog_fields_it_is_said_to_and_no_other(
+    fmt: str, catalog_name: str, request: pytest.FixtureRequest
+) -> None:
+    from mlops_refs.model import CatalogInfo
+    from mlops_refs.partly import CATALOG_FIELDS_KEPT
+
+    catalog = request.getfixturevalue(catalog_name)
+    back, _report = mlops_refs.loads(mlops_refs.dumps(catalog, fmt), fmt)
+    kept = CATALOG_FIELDS_KEPT.get(fmt, frozenset())
+    for field in fields(CatalogInfo):
+        value = getattr(catalog.info, field.name)
+        if value == field.default or value == ():
+            continue
+        assert (getattr(back.info, field.name) == value) == (field.name in kept), (fmt, field.name)
+    said = [line for line in lines_of(catalog, fmt) if ": catalog: " in line]
+    lost = [
+        f.name
+        for f in fields(CatalogInfo)
+        if f.name not in kept and getattr(catalog.info, f.name) not in (f.default, ())
+    ]
+    assert said == (
+        [f"out: catalog: {fmt} has no place for the catalog's own {', '.join(lost)}"] if lost else []
+    )

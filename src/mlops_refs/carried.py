@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .crosswalk import COLUMN_OF, catalog_type, format_type
-from .partly import ARXIV_PREPRINT, PARTLY
+from .partly import ARXIV_PREPRINT, CATALOG_FIELDS_KEPT, PARTLY
 from .readers.base import Loss
 
 if TYPE_CHECKING:
@@ -85,6 +85,7 @@ def not_carried(catalog: Catalog, exporter: Exporter, file: str) -> WriteReport:
     if callable(carries):
         lost -= carries()
     partly = PARTLY.get(name, {})
+    _catalog_fields(catalog, name, report)
     _tree(catalog, lost, exporter, report)
     _types(catalog, lost, exporter, report)
     fields = (lost | partly.keys()) - TREE - {"type"}
@@ -104,6 +105,23 @@ def not_carried(catalog: Catalog, exporter: Exporter, file: str) -> WriteReport:
         elif ids := [r.id for r in holders if part.loses(r)]:
             report.add(field_name, f"{name} keeps it in part ({part.why}): {_who(ids, 'lose')} it")
     return report
+
+
+def _catalog_fields(catalog: Catalog, name: str, report: WriteReport) -> None:
+    """The line for the catalog's own fields the format has no place for (those not left at their default)."""
+    from dataclasses import fields
+
+    from .model import CatalogInfo
+
+    kept = CATALOG_FIELDS_KEPT.get(name, frozenset())
+    default = CatalogInfo()
+    lost = [
+        f.name
+        for f in fields(CatalogInfo)
+        if f.name not in kept and getattr(catalog.info, f.name) != getattr(default, f.name)
+    ]
+    if lost:
+        report.add("catalog", f"{name} has no place for the catalog's own {', '.join(lost)}")
 
 
 def _tree(catalog: Catalog, lost: frozenset[str], exporter: Exporter, report: WriteReport) -> None:

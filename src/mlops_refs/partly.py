@@ -142,3 +142,11 @@ ARXIV_PREPRINT: dict[str, Callable[[Resource, str], bool]] = {
     "csl-json": lambda r, written: r.type == "preprint",
     "zotero-rdf": lambda r, written: r.type == "preprint",
 }
+
+#: Per format, the catalog's own fields (its title, description, maintainers...) it keeps; a format not named
+#: keeps none of them, the catalog YAML keeps every one.
+CATALOG_FIELDS_KEPT: dict[str, frozenset[str]] = {
+    "netscape": frozenset({"title"}),
+    "opml": frozenset({"title", "updated", "maintainers"}),
+    "yaml": frozenset({"title", "description", "version", "license", "updated", "homepage", "maintainers"}),
+}
