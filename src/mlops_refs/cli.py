@@ -148,7 +148,19 @@ def _add_dedupe_command(sub: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status. What it prints for people shows each unprintable
+    character as its escape (``text.terminal``); the data a command writes to standard output is its own."""
+    from .text.terminal import ForPeople
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ForPeople(out), ForPeople(err)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     from .errors import MlopsRefsError
 

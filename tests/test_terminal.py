@@ -1,0 +1,47 @@
+"""What the command line prints for people shows an unprintable character as its escape: a key, title or
+file name read from a file can never drive the terminal; the data a command writes stays as it is."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CSI = "\x9b"  # a C1 control: the one-character form of ESC [, which some terminals obey
+ESC = "\x1b"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_refs", *args], capture_output=True, cwd=cwd, check=False
+    )
+
+
+def test_a_hostile_key_is_escaped_in_the_report_and_kept_in_the_data(tmp_path: Path) -> None:
+    bib = tmp_path / "hostile.bib"
+    bib.write_text(f"@misc{{key{CSI}2J,\n  title = {{T}},\n  pmid = {{123}},\n}}\n", "utf-8")
+    done = run("convert", str(bib), "-", "-t", "ris")
+    assert done.returncode == 0
+    err = done.stderr.decode("utf-8")
+    assert CSI not in err
+    assert "key\\x9b2J" in err  # a report line naming the record
+    assert f"ID  - key{CSI}2J".encode() in done.stdout  # the data is the file's own
+
+
+def test_a_hostile_file_name_is_escaped_in_an_error(tmp_path: Path) -> None:
+    name = f"bad{ESC}[31m.yaml"
+    (tmp_path / name).write_text("resources: [\n", encoding="utf-8")
+    done = run("validate", name, cwd=tmp_path)
+    err = done.stderr.decode("utf-8")
+    assert done.returncode == 1
+    assert ESC not in err
+    assert err.startswith("bad\\x1b[31m.yaml:2:1: YAML syntax error")
+
+
+@pytest.mark.parametrize("text", ["plain words", "two\nlines\n", "", "tab\there"])
+def test_printable_text_and_line_feeds_pass_unchanged(text: str) -> None:
+    from mlops_refs.text.terminal import for_people
+
+    assert for_people(text) == text.replace("\t", "\\t")
