@@ -88,8 +88,8 @@ def not_carried(catalog: Catalog, exporter: Exporter, file: str) -> WriteReport:
     _catalog_fields(catalog, name, report)
     _tree(catalog, lost, exporter, report)
     _types(catalog, lost, exporter, report)
-    fields = (lost | partly.keys()) - TREE - {"type"}
-    for field_name in sorted(f for f in fields if not f.startswith("collection.")):
+    named = (lost | partly.keys()) - TREE - {"type"}
+    for field_name in sorted(f for f in named if not f.startswith("collection.")):
         holders = [r for r in catalog.resources if getattr(r, field_name, None)]
         part = partly.get(field_name)
         if part is None:

@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     from .text.terminal import ForPeople
 
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = ForPeople(out), ForPeople(err)  # type: ignore[assignment]
+    if out is not None and err is not None:  # None where there is no console: print then writes nothing
+        sys.stdout, sys.stderr = ForPeople(out), ForPeople(err)  # type: ignore[assignment]
     try:
         return _main(argv)
     finally:
