@@ -89,3 +89,13 @@ def test_utf8_bibtex_also_compiles(good_catalog: Catalog, tmp_path: Path) -> Non
     ]
     assert "Barroso" in result.pdf_text
     assert "André" in result.pdf_text
+
+
+def test_signs_and_romanian_letters_typeset_without_an_error(tmp_path: Path) -> None:
+    from test_bibtex import ROMANIAN, SIGNS, _titled
+
+    catalog = _titled(SIGNS + ROMANIAN)
+    result = typeset(tmp_path, dumps(catalog, "bibtex"), style="plain")
+    assert log_warnings(result.log) == []
+    assert [char for char in SIGNS if char not in result.pdf_text] == []  # each sign typeset as itself
+    assert squash(result.pdf_text).count("title") == len(SIGNS + ROMANIAN)  # and every entry

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gc
 import re
+import unicodedata
 from collections.abc import Generator
 from typing import Any
 
@@ -34,6 +35,23 @@ SPECIALS = {
 # every reader (Zotero, pybtex, pylatexenc, pandoc) reads back as ASCII. Zotero, pylatexenc and pandoc
 # decode these commands back to the quotes (latexcodec leaves them as commands).
 ASCII_FORMS = {"\u2019": r"{\textquoteright}", "\u2018": r"{\textquoteleft}"}
+# And signs whose latexcodec form LaTeX does not define (\yen), is math (\neg, \not{c}), or no reader reads
+# back (\pounds, \S, \copyright, \"{} and the other spacing accents): the text symbols LaTeX has defined
+# since 2020 (textcomp), which Zotero's BibTeX translator, JabRef and pylatexenc read and write.
+ASCII_FORMS |= {
+    "\u00a2": r"{\textcent}",
+    "\u00a3": r"{\textsterling}",
+    "\u00a5": r"{\textyen}",
+    "\u00a7": r"{\textsection}",
+    "\u00a8": r"{\textasciidieresis}",
+    "\u00a9": r"{\textcopyright}",
+    "\u00ac": r"{\textlnot}",
+    "\u00af": r"{\textasciimacron}",
+    "\u00b4": r"{\textasciiacute}",
+    "\u00b6": r"{\textparagraph}",
+    "\u2021": r"{\textdaggerdbl}",
+    "\u201e": r"{\quotedblbase}",
+}
 _TEX_WORK = "\\{}%&#_$^~<>"  # what escape() changes, besides controls and non-ASCII characters
 # One negated class of the printable ASCII characters that need nothing: quick to compile and to search.
 _NEEDS_WORK = re.compile(
@@ -202,7 +220,24 @@ _MACROS = {
     "vphantom": ("{", ""),
     "url": ("{", "%(1)s"),
     "href": ("{{", "%(2)s"),
+    # plain TeX's and others' names for signs (Zotero and JabRef write the textcomp ones pylatexenc knows)
+    "pounds": ("", "\u00a3"),
+    "yen": ("", "\u00a5"),
+    "S": ("", "\u00a7"),
+    "P": ("", "\u00b6"),
+    "copyright": ("", "\u00a9"),
+    "ddag": ("", "\u2021"),
+    "textquotedblbase": ("", "\u201e"),
+    "textcommabelow": (
+        "{",
+        lambda node, l2tobj: _comma_below(l2tobj.nodelist_to_text(node.nodeargd.argnlist)),
+    ),
 }
+
+
+def _comma_below(letter: str) -> str:
+    """A letter with a comma below (Romanian ș, ț), composed: ``\\textcommabelow s`` is 'ș'."""
+    return unicodedata.normalize("NFC", letter[:1] + "\u0326") + letter[1:]
 
 
 def _latex_converter() -> tuple[Any, Any]:
