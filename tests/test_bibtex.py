@@ -280,3 +280,14 @@ def test_every_latin_letter_and_sign_reads_back_but_the_declared_few() -> None:
     assert changed == set(WRITTEN_AS_OTHER_TEXT + NOT_READ_BACK)
     for char in WRITTEN_AS_OTHER_TEXT:  # its compatibility form: Ǆ as DŽ, ĳ as ij; the hyphen as '-'
         assert decoder.text(escape(char)) == unicodedata.normalize("NFKC", char).replace("\u2010", "-")
+
+
+def test_a_space_of_any_width_keeps_the_words_apart() -> None:
+    from mlops_refs.text.latex import LatexDecoder, escape
+
+    decoder = LatexDecoder()
+    spaces = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Zs"]
+    assert len(spaces) == 17
+    written = {char: escape(f"two{char}words") for char in spaces}
+    assert all(text.isascii() for text in written.values())  # no UTF-8 space pdflatex has no definition for
+    assert {decoder.text(text) for text in written.values()} == {"two words"}  # read back as one space

@@ -52,6 +52,10 @@ ASCII_FORMS |= {
     "\u2021": r"{\textdaggerdbl}",
     "\u201e": r"{\quotedblbase}",
 }
+# Spaces of other widths (en, em, thin, ideographic...): a plain space, as Zotero's table writes them.
+# latexcodec writes some as nothing at all (a thin space joined the words around it) and the rest as UTF-8
+# that pdflatex has no definition for. The no-break space stays a tie (~).
+ASCII_FORMS |= {chr(c): " " for c in (0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
 _TEX_WORK = "\\{}%&#_$^~<>"  # what escape() changes, besides controls and non-ASCII characters
 # One negated class of the printable ASCII characters that need nothing: quick to compile and to search.
 _NEEDS_WORK = re.compile(
