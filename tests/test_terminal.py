@@ -45,3 +45,19 @@ def test_printable_text_and_line_feeds_pass_unchanged(text: str) -> None:
     from mlops_refs.text.terminal import for_people
 
     assert for_people(text) == text.replace("\t", "\\t")
+
+
+def test_a_json_report_escapes_what_is_unprintable_and_reads_back_the_same(tmp_path: Path) -> None:
+    import json
+
+    bib = tmp_path / "hostile.bib"
+    bib.write_text(f"@misc{{küy{CSI}2J,\n  title = {{T}},\n  pmid = {{123}},\n}}\n", "utf-8")
+    report = tmp_path / "report.json"
+    done = run("convert", str(bib), str(tmp_path / "out.ris"), "--report", str(report))
+    assert done.returncode == 0
+    text = report.read_text(encoding="utf-8")
+    assert CSI not in text
+    assert "\\u009b" in text
+    assert "küy\\u009b2J" in text  # other text as it is
+    messages = [line["message"] for line in json.loads(text)["written"]["lines"]]
+    assert any(f"küy{CSI}2J" in message for message in messages)  # the same data once read

@@ -68,8 +68,13 @@ def open_in_place(target: str | os.PathLike[str]) -> Iterator[IO[str]]:
 
 
 def report_text(data: object) -> str:
-    """A JSON report as a file holds it: indented, non-ASCII text as it is, a final line feed."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """A JSON report as a file holds it: indented, non-ASCII text as it is but each unprintable character
+    escaped (``\\u009b``: a key read from a file cannot drive the terminal the report is shown in), a final
+    line feed."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if text.replace("\n", "").isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\n" else json.dumps(c)[1:-1] for c in text)
 
 
 def refuse_report_over(report: Path, files: Iterable[Path], what: str = "catalog file") -> None:
