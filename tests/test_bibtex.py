@@ -282,12 +282,16 @@ def test_every_latin_letter_and_sign_reads_back_but_the_declared_few() -> None:
         assert decoder.text(escape(char)) == unicodedata.normalize("NFKC", char).replace("\u2010", "-")
 
 
-def test_a_space_of_any_width_keeps_the_words_apart() -> None:
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_a_space_of_any_width_keeps_the_words_apart(ascii_only: bool) -> None:
     from mlops_refs.text.latex import LatexDecoder, escape
 
     decoder = LatexDecoder()
     spaces = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Zs"]
     assert len(spaces) == 17
-    written = {char: escape(f"two{char}words") for char in spaces}
-    assert all(text.isascii() for text in written.values())  # no UTF-8 space pdflatex has no definition for
+    written = {char: escape(f"two{char}words", ascii_only) for char in spaces}
+    # no space pdflatex has no definition for: ASCII, or in UTF-8 the no-break space alone
+    assert {char for char, text in written.items() if not text.isascii()} == (
+        set() if ascii_only else {"\xa0"}
+    )
     assert {decoder.text(text) for text in written.values()} == {"two words"}  # read back as one space

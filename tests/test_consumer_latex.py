@@ -99,3 +99,14 @@ def test_signs_and_romanian_letters_typeset_without_an_error(tmp_path: Path) -> 
     assert log_warnings(result.log) == []
     assert [char for char in SIGNS if char not in result.pdf_text] == []  # each sign typeset as itself
     assert squash(result.pdf_text).count("title") == len(SIGNS + ROMANIAN)  # and every entry
+
+
+def test_spaces_of_any_width_typeset_with_biber_and_bibtex(tmp_path: Path) -> None:
+    from test_bibtex import _titled
+
+    catalog = _titled("\u2009\u202f\u2003\u3000\u00a0")
+    for name, run in (("biblatex", {"biblatex": True}), ("bibtex", {"style": "plain"})):
+        (tmp_path / name).mkdir()
+        result = typeset(tmp_path / name, dumps(catalog, name), **run)
+        assert log_warnings(result.log) == [], name
+        assert squash(result.pdf_text).count("titleend") == len(catalog.resources), name

@@ -52,10 +52,10 @@ ASCII_FORMS |= {
     "\u2021": r"{\textdaggerdbl}",
     "\u201e": r"{\quotedblbase}",
 }
-# Spaces of other widths (en, em, thin, ideographic...): a plain space, as Zotero's table writes them.
-# latexcodec writes some as nothing at all (a thin space joined the words around it) and the rest as UTF-8
-# that pdflatex has no definition for. The no-break space stays a tie (~).
-ASCII_FORMS |= {chr(c): " " for c in (0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
+# Spaces of other widths (en, em, thin, ideographic...) in both .bib writers: a plain space, as Zotero's table
+# writes them. As UTF-8 pdflatex has no definition for them (an error), and latexcodec writes some as nothing
+# at all (a thin space joined the words around it). The no-break space stays itself, or a tie (~) in ASCII.
+SPACES = {chr(c): " " for c in (0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
 _TEX_WORK = "\\{}%&#_$^~<>"  # what escape() changes, besides controls and non-ASCII characters
 # One negated class of the printable ASCII characters that need nothing: quick to compile and to search.
 _NEEDS_WORK = re.compile(
@@ -107,7 +107,7 @@ class _Table(dict):  # type: ignore[type-arg]
 
     def __init__(self, ascii_only: bool) -> None:
         super().__init__({ord(c): c for c in map(chr, range(32, 127))})
-        self.update({ord(c): replacement for c, replacement in SPECIALS.items()})
+        self.update({ord(c): replacement for c, replacement in (SPECIALS | SPACES).items()})
         self[ord("\t")] = " "
         self[ord("\n")] = "\n"
         self[ord(_APART)] = "{}"
