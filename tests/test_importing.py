@@ -326,3 +326,59 @@ def test_our_own_files_are_detected_by_extension_and_by_content_alone(fmt: str, 
     data = mlops_refs.dumps(good_catalog, fmt).encode("utf-8")
     assert default_registry.detect(writers.get_class(fmt).default_filename, data).name == fmt
     assert default_registry.detect("no-extension", data).name == fmt
+
+
+GARBLED = {  # a file of each kind with characters no catalog text may hold: a C0 and a C1 control, U+FFFE
+    "garbled.bib": "@misc{key\x9b2J,\n  title = {Half\x01way \ufffe},\n  note = {fine},\n  url = {https://a.example/}\n}\n",
+    "garbled.ris": "TY  - JOUR\nTI  - Half\x01way \ufffe\nAU  - Smith\x02, Ann\nUR  - https://a.example/\nER  - \n",
+    "garbled.html": (
+        "<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><H3>Fold\x01er</H3>\n<DL><p>\n"
+        '<DT><A HREF="https://a.example/">Half\x01way \ufffe</A>\n</DL><p>\n</DL><p>\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GARBLED))
+def test_characters_no_catalog_can_hold_are_removed_with_a_report_line(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / name
+    source.write_text(GARBLED[name], encoding="utf-8")
+    assert main(["import", str(source), "--into", str(tmp_path / "lib")]) == 0
+    err = capsys.readouterr().err
+    assert "title: removed U+0001, U+FFFE: no format can carry it" in err
+    catalog = load_catalog(tmp_path / "lib")  # the catalog rule holds: load_catalog checks it
+    assert catalog.resources[0].title == "Halfway"
+    assert main(["convert", str(source), str(tmp_path / "out.rdf")]) == 0  # XML takes it now
+    from lxml import etree
+
+    assert etree.parse(str(tmp_path / "out.rdf")).getroot() is not None
+
+
+def test_a_key_with_a_control_character_gets_a_new_key(tmp_path: Path) -> None:
+    source = tmp_path / "garbled.bib"
+    source.write_text(GARBLED["garbled.bib"], encoding="utf-8")
+    catalog, report = mlops_refs.read(source)
+    assert catalog.resources[0].id == "halfway"
+    assert [(line.field, line.message) for line in report.lines if line.field == "id"] == [
+        ("id", "key 'key\\x9b2J' cannot be a citation key; made a new one")
+    ]
+
+
+@pytest.mark.parametrize("name", ["family", "given", "particle", "suffix", "literal"])
+def test_every_text_of_a_person_is_looked_at(name: str) -> None:
+    from dataclasses import fields
+
+    from mlops_refs.model import Person
+    from mlops_refs.readers.base import Report
+
+    assert [f.name for f in fields(Person)] == ["family", "given", "particle", "suffix", "literal"]
+    from mlops_refs.readers.builder import CatalogBuilder
+
+    builder = CatalogBuilder(Report("f"))
+    person = Person(**({"family": "Smith"} if name != "family" else {}), **{name: "Bad\x01name"})
+    builder.add({"type": "document", "title": "T", "authors": (person,), "extra": (("n", "v"),)}, 3)
+    assert [str(line) for line in builder.report.lines] == [
+        "f:3: authors: removed U+0001: no format can carry it"
+    ]
+    assert getattr(builder.build().resources[0].authors[0], name) == "Badname"

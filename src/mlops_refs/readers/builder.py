@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from ..characters import FORBIDDEN
 from ..model import RESOURCE_FIELDS, Catalog, CatalogInfo, Collection, Person, Resource
 from .base import Report
 
@@ -55,6 +56,53 @@ def make_key(authors: tuple[Person, ...], year: int | None, title: str) -> str:
 
 
 _RESOURCE_FIELDS = frozenset(RESOURCE_FIELDS)
+_PERSON_FIELDS = tuple(f.name for f in fields(Person))
+
+
+def _removed(chars: set[str]) -> str:
+    """The report's words for characters removed from a text."""
+    return f"removed {', '.join(f'U+{ord(char):04X}' for char in sorted(chars))}: no format can carry it"
+
+
+def _holds_only_allowed(values: dict[str, Any]) -> bool:
+    """Whether no text of a record's values holds a character ``allowed_text`` removes: a quick look by type
+    (texts, lists of texts, people, pairs), no copy."""
+    search = FORBIDDEN.search
+    for value in values.values():
+        kind = type(value)
+        if kind is str:
+            if not value.isprintable() and search(value):
+                return False
+        elif kind is tuple or kind is list:
+            for item in value:
+                kind = type(item)
+                if kind is str:
+                    if not item.isprintable() and search(item):
+                        return False
+                elif kind is Person:
+                    for text in (item.family, item.given, item.particle, item.suffix, item.literal):
+                        if text is not None and not text.isprintable() and search(text):
+                            return False
+                elif kind is tuple and not _holds_only_allowed({0: item}):
+                    return False
+    return True
+
+
+def allowed_text(value: Any, removed: set[str]) -> Any:
+    """``value`` (a text, a person, or a list or tuple of them) without the characters no text of a catalog
+    may hold (``characters.FORBIDDEN``: controls, noncharacters...), each removed one added to ``removed``."""
+    if isinstance(value, str):
+        if value.isprintable() or not FORBIDDEN.search(value):  # the common case, at the speed of C
+            return value
+        removed.update(FORBIDDEN.findall(value))
+        return FORBIDDEN.sub("", value).strip()
+    if isinstance(value, Person):
+        texts = {name: getattr(value, name) for name in _PERSON_FIELDS}
+        changed = {name: allowed_text(text, removed) or None for name, text in texts.items() if text}
+        return value if changed.items() <= texts.items() else replace(value, **changed)
+    if isinstance(value, list | tuple):
+        return type(value)(allowed_text(item, removed) for item in value)
+    return value
 
 
 def _resource(values: dict[str, Any]) -> Resource:
@@ -91,7 +139,12 @@ class CatalogBuilder:
         summary: str | None = None,
         url: str | None = None,
     ) -> str:
-        """Add a folder under ``parent`` (None for a root) and return its new id."""
+        """Add a folder under ``parent`` (None for a root) and return its new id (its texts without the
+        characters no catalog text may hold)."""
+        removed: set[str] = set()
+        title, summary = allowed_text(title, removed), allowed_text(summary, removed)
+        if removed:
+            self.report.add(None, "folder", f"{title!r}: {_removed(removed)}", "changed")
         base = slug(title) or "folder"
         cid = self._free(base, self._collection_ids)
         self._collection_ids.add(cid)
@@ -119,7 +172,9 @@ class CatalogBuilder:
 
         A record whose ``identity`` (a bookmark's URL, a Zotero item's node id) was met before is the same
         resource met in one more folder: it gains the membership and the tags, nothing else changes.
+        A character no catalog text may hold (a control, a noncharacter) is removed, with a report line.
         """
+        fields = self._allowed(fields, line)
         if identity is not None and identity in self._by_identity:
             rid = self._by_identity[identity]
             record = self._records[rid]
@@ -138,6 +193,22 @@ class CatalogBuilder:
         self.report.read += 1
         return rid
 
+    def _allowed(self, values: dict[str, Any], line: int | None) -> dict[str, Any]:
+        """``values`` without the characters no catalog text may hold; a report line for each field."""
+        if _holds_only_allowed(values):  # nearly every record
+            return values
+        for name, value in list(values.items()):
+            removed: set[str] = set()
+            clean = allowed_text(value, removed)
+            if not removed:
+                continue
+            self.report.add(line, name, _removed(removed), "changed")
+            if clean in ("", None) and name != "title":
+                del values[name]
+            else:
+                values[name] = clean or "(untitled)"
+        return values
+
     def file_into(self, rid: str, collection: str) -> None:
         """File an already added record into one more collection."""
         record = self._records[rid]
@@ -145,7 +216,7 @@ class CatalogBuilder:
             record.collections.append(collection)
 
     def _key(self, fields: dict[str, Any], line: int | None, key: str | None) -> str:
-        if key is not None and not VALID_KEY.fullmatch(key):
+        if key is not None and (not VALID_KEY.fullmatch(key) or FORBIDDEN.search(key)):
             self.report.add(line, "id", f"key {key!r} cannot be a citation key; made a new one", "changed")
             key = None
         if key is None:
@@ -179,5 +250,6 @@ class CatalogBuilder:
             for rid, r in self._records.items()
         ]
         if info is None:
-            info = CatalogInfo(title=self.title) if self.title else CatalogInfo()
+            title = allowed_text(self.title, set())
+            info = CatalogInfo(title=title) if title else CatalogInfo()
         return Catalog.build(info, self._collections, resources)
